@@ -1,0 +1,75 @@
+#pragma once
+// How a run reports: the engine calls a RunSink; the GUI, the SQLite store
+// and the batch printer each implement one (FanOutSink sends to several).
+// Calls come from the engine's worker thread: implementations must not block
+// (the store queues rows for its writer thread; the GUI posts to its thread).
+#include <QJsonObject>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hpt {
+
+struct MetricPoint {
+    int64_t step = 0;
+    std::string key;   // e.g. "loss.full", "loss.lora", "lr", "id.twonn", "device.reram.energy_j"
+    double value = 0;
+    double wallTime = 0;  // seconds since the run started
+};
+
+struct RunEvent {
+    int64_t step = 0;
+    int epoch = 0;
+    std::string type;     // "phase", "plateau_check", "weight_check", "ttest", "adapter", "lr", "checkpoint", "error", ...
+    QJsonObject payload;  // values behind the event (t, p, df, verdict, ...)
+    double wallTime = 0;
+};
+
+struct Progress {
+    int64_t step = 0, totalSteps = 0;
+    int epoch = 0, epochs = 0;
+    std::string phase;  // "FULL", "DUAL", "LORA"
+    double loss = 0;
+    double etaSeconds = 0;
+};
+
+// Identity of a run, written once when it starts.
+struct RunStart {
+    std::string name;
+    QJsonObject config;   // fully resolved experiment configuration
+    QJsonObject plugins;  // {"model": {"name":..,"version":..}, "dataset": ..., "devices": ...}
+    QJsonObject dataset;  // DatasetInfo as JSON (path, sha256, synthetic, ...)
+    QJsonObject runtime;  // RuntimeInfo::toJson() + torch device used
+    int64_t seed = 0;
+    std::string checkpointDir;
+};
+
+enum class RunStatus { Running, Finished, Stopped, Failed, Interrupted };
+const char* toString(RunStatus s);
+
+class RunSink {
+public:
+    virtual ~RunSink() = default;
+    virtual void runStarted(const RunStart&) {}
+    virtual void metrics(const std::vector<MetricPoint>&) {}
+    virtual void event(const RunEvent&) {}
+    virtual void progress(const Progress&) {}
+    // final: test metrics, baselines, per-device totals, switch step.
+    virtual void runFinished(RunStatus, const QJsonObject& final) { (void)final; }
+};
+
+class FanOutSink : public RunSink {
+public:
+    void add(RunSink* s) { sinks_.push_back(s); }
+    void runStarted(const RunStart& r) override { for (auto* s : sinks_) s->runStarted(r); }
+    void metrics(const std::vector<MetricPoint>& m) override { for (auto* s : sinks_) s->metrics(m); }
+    void event(const RunEvent& e) override { for (auto* s : sinks_) s->event(e); }
+    void progress(const Progress& p) override { for (auto* s : sinks_) s->progress(p); }
+    void runFinished(RunStatus st, const QJsonObject& f) override { for (auto* s : sinks_) s->runFinished(st, f); }
+
+private:
+    std::vector<RunSink*> sinks_;
+};
+
+}  // namespace hpt

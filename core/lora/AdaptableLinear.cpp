@@ -1,0 +1,50 @@
+#include <hpt/Lora.h>
+
+#include <cmath>
+
+namespace hpt {
+
+AdaptableLinearImpl::AdaptableLinearImpl(int64_t in, int64_t out, bool withBias) : in_(in), out_(out) {
+    // Same initialisation as torch::nn::Linear (Kaiming-uniform, a = √5).
+    weight = register_parameter("weight", torch::empty({out, in}));
+    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+    if (withBias) {
+        const double bound = 1.0 / std::sqrt(double(in));
+        bias = register_parameter("bias", torch::empty({out}).uniform_(-bound, bound));
+    }
+}
+
+torch::Tensor AdaptableLinearImpl::forward(const torch::Tensor& x) {
+    auto y = torch::nn::functional::linear(x, weight, bias);
+    if (rank_ > 0) {
+        auto h = (dropout_ > 0 && is_training()) ? torch::dropout(x, dropout_, true) : x;
+        // (x Aᵀ) Bᵀ keeps the r-wide intermediate small; never forms B·A.
+        y = y + scaling() * torch::nn::functional::linear(torch::nn::functional::linear(h, loraA), loraB);
+    }
+    return y;
+}
+
+void AdaptableLinearImpl::attachAdapter(int64_t rank, double alpha, double dropout) {
+    TORCH_CHECK(rank > 0, "LoRA rank must be positive, got ", rank);
+    detachAdapter();
+    rank_ = rank;
+    alpha_ = alpha;
+    dropout_ = dropout;
+    auto opts = weight.options().requires_grad(false);
+    auto a = torch::empty({rank, in_}, opts);
+    torch::nn::init::kaiming_uniform_(a, std::sqrt(5.0));
+    loraA = register_parameter("lora_A", a);
+    loraB = register_parameter("lora_B", torch::zeros({out_, rank}, opts));
+}
+
+void AdaptableLinearImpl::detachAdapter() {
+    if (rank_ == 0) return;
+    // torch::nn::Module has no unregister_parameter; parameters_ is ours.
+    parameters_.erase("lora_A");
+    parameters_.erase("lora_B");
+    loraA = torch::Tensor();
+    loraB = torch::Tensor();
+    rank_ = 0;
+}
+
+}  // namespace hpt
