@@ -10,7 +10,9 @@ function(hpt_add_plugin name kind)
   set_target_properties(${target} PROPERTIES
     OUTPUT_NAME ${name}
     PREFIX "libhpt_${kind}_"
-    LIBRARY_OUTPUT_DIRECTORY ${HPT_BUILD_PLUGIN_DIR}/${kind}s)
+    LIBRARY_OUTPUT_DIRECTORY ${HPT_BUILD_PLUGIN_DIR}/${kind}s
+    # Installed plugins sit in lib/hpt/plugins/<kind>s/: libhptcore is three up.
+    INSTALL_RPATH "$ORIGIN/../../..")
   if(TARGET hpt_pch)
     hpt_use_pch(${target})
   endif()
