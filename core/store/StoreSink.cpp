@@ -1,0 +1,173 @@
+#include "store/StoreSink.h"
+
+#include "store/Store.h"
+#include "util/Log.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace hpt {
+
+struct StoreSink::Pending {
+    std::vector<MetricPoint> metrics;
+    std::vector<RunEvent> events;
+    bool finish = false;
+    RunStatus status = RunStatus::Finished;
+    QJsonObject final;
+    bool empty() const { return metrics.empty() && events.empty() && !finish; }
+};
+
+StoreSink::StoreSink(const QString& path) : StoreSink(path, Options{}) {}
+
+StoreSink::StoreSink(const QString& path, Options options)
+    : path_(path), opt_(options), store_(std::make_unique<Store>(path)), pending_(std::make_unique<Pending>()) {
+    writer_ = std::thread([this] { writerLoop(); });
+}
+
+StoreSink::~StoreSink() {
+    {
+        std::lock_guard<std::mutex> lk(m_);
+        stop_ = true;
+    }
+    wake_.notify_all();
+    writer_.join();
+    if (runId_ > 0 && !finished_ && error_.isEmpty()) {
+        try {
+            store_->markStatus(runId_, RunStatus::Interrupted);
+        } catch (const std::exception& e) {
+            logger()->error("store {}: marking run {} interrupted: {}", path_.toStdString(), runId_, e.what());
+        }
+    }
+}
+
+void StoreSink::runStarted(const RunStart& r) {
+    int64_t id;
+    {
+        std::lock_guard<std::mutex> lk(storeMutex_);
+        id = store_->createRun(r);
+    }
+    std::lock_guard<std::mutex> lk(m_);
+    runId_ = id;
+    finished_ = false;
+}
+
+void StoreSink::resume(int64_t runId) {
+    {
+        std::lock_guard<std::mutex> lk(storeMutex_);
+        store_->markStatus(runId, RunStatus::Running);
+    }
+    std::lock_guard<std::mutex> lk(m_);
+    runId_ = runId;
+    finished_ = false;
+}
+
+int64_t StoreSink::runId() const {
+    std::lock_guard<std::mutex> lk(m_);
+    return runId_;
+}
+
+void StoreSink::metrics(const std::vector<MetricPoint>& points) {
+    std::unique_lock<std::mutex> lk(m_);
+    if (runId_ == 0 || !error_.isEmpty() || points.empty()) return;
+    // Only a stalled disk makes training wait: memory stays bounded.
+    done_.wait(lk, [&] { return pending_->metrics.size() < opt_.maxQueuedRows || !error_.isEmpty(); });
+    pending_->metrics.insert(pending_->metrics.end(), points.begin(), points.end());
+    ++enqueued_;
+    if (pending_->metrics.size() >= opt_.flushRows) wake_.notify_one();
+}
+
+void StoreSink::event(const RunEvent& e) {
+    std::lock_guard<std::mutex> lk(m_);
+    if (runId_ == 0 || !error_.isEmpty()) return;
+    pending_->events.push_back(e);
+    ++enqueued_;
+}
+
+void StoreSink::runFinished(RunStatus status, const QJsonObject& final) {
+    {
+        std::lock_guard<std::mutex> lk(m_);
+        if (runId_ == 0) return;
+        pending_->finish = true;
+        pending_->status = status;
+        pending_->final = final;
+        finished_ = true;
+        ++enqueued_;
+        flushNow_ = true;
+    }
+    wake_.notify_one();
+}
+
+void StoreSink::flush() {
+    std::unique_lock<std::mutex> lk(m_);
+    const uint64_t target = enqueued_;
+    flushNow_ = true;
+    wake_.notify_one();
+    done_.wait(lk, [&] { return committed_ >= target || !error_.isEmpty(); });
+}
+
+QString StoreSink::lastError() const {
+    std::lock_guard<std::mutex> lk(m_);
+    return error_;
+}
+
+int64_t StoreSink::committedRows() const {
+    std::lock_guard<std::mutex> lk(m_);
+    return committedRows_;
+}
+
+void StoreSink::writerLoop() {
+    using Clock = std::chrono::steady_clock;
+    auto lastHeartbeat = Clock::now();
+    for (;;) {
+        auto batch = std::make_unique<Pending>();
+        uint64_t seq;
+        int64_t run;
+        bool stopping;
+        {
+            std::unique_lock<std::mutex> lk(m_);
+            wake_.wait_for(lk, std::chrono::milliseconds(opt_.flushIntervalMs), [&] {
+                return stop_ || flushNow_ || pending_->metrics.size() >= opt_.flushRows;
+            });
+            flushNow_ = false;
+            std::swap(batch, pending_);
+            seq = enqueued_;
+            run = runId_;
+            stopping = stop_;
+        }
+        done_.notify_all();  // room in the queue again
+        const bool beat = run > 0 && Clock::now() - lastHeartbeat > std::chrono::duration<double>(opt_.heartbeatEveryS);
+        int64_t rows = 0;
+        if (run > 0 && (!batch->empty() || beat)) {
+            std::lock_guard<std::mutex> slk(storeMutex_);
+            try {
+                store_->begin();
+                store_->appendMetrics(run, batch->metrics);
+                for (const auto& e : batch->events) store_->appendEvent(run, e);
+                store_->heartbeat(run);
+                if (batch->finish) store_->finishRun(run, batch->status, batch->final);
+                store_->commit();
+                rows = int64_t(batch->metrics.size() + batch->events.size());
+                lastHeartbeat = Clock::now();
+            } catch (const std::exception& e) {
+                store_->rollback();
+                logger()->error("store {}: writing run {} failed, later rows are dropped: {}", path_.toStdString(), run,
+                                e.what());
+                std::lock_guard<std::mutex> lk(m_);
+                if (error_.isEmpty()) error_ = QString::fromUtf8(e.what());
+            }
+        }
+        {
+            std::lock_guard<std::mutex> lk(m_);
+            committed_ = seq;
+            committedRows_ += rows;
+        }
+        done_.notify_all();
+        if (stopping) {
+            std::lock_guard<std::mutex> lk(m_);
+            if (pending_->empty()) return;  // anything queued after the swap gets one more round
+        }
+    }
+}
+
+}  // namespace hpt
