@@ -1,0 +1,45 @@
+#pragma once
+// One chart with its controls: log-scale toggle (loss, LR), step / wall-time
+// alignment, export, and tooltips over event markers (t-tests show t, p, df).
+#include "gui/Charts.h"
+
+#include <QWidget>
+
+class QCustomPlot;
+class QCheckBox;
+class QLabel;
+
+namespace hpt::gui {
+
+class ChartView : public QWidget {
+    Q_OBJECT
+public:
+    ChartView(ChartKind kind, QWidget* parent = nullptr);
+    ChartKind kind() const { return kind_; }
+    QCustomPlot* plot() const { return plot_; }
+    void setRun(const RunData* run);
+    ChartOptions options() const { return opt_; }
+    void setLogScale(bool on);
+    void setByWallTime(bool on);
+    // Redraws from the run (the live view calls it at most ~10×/s).
+    void refresh();
+    // The text a hover at plot coordinates (x, y) shows, "" when no marker is within 8 px.
+    QString markerTextAt(const QPointF& pixel) const;
+    const std::vector<Marker>& markers() const { return markers_; }
+
+public slots:
+    void exportChart();
+
+protected:
+    void changeEvent(QEvent* e) override;
+
+private:
+    ChartKind kind_;
+    QCustomPlot* plot_;
+    QCheckBox* log_ = nullptr;
+    const RunData* run_ = nullptr;
+    ChartOptions opt_;
+    std::vector<Marker> markers_;
+};
+
+}  // namespace hpt::gui

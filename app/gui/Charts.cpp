@@ -1,0 +1,396 @@
+#include "gui/Charts.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace hpt::gui {
+
+namespace {
+
+const char* kBandLayer = "bands";
+
+QCPLayer* bandLayer(QCustomPlot& plot) {
+    if (auto* l = plot.layer(kBandLayer)) return l;
+    plot.addLayer(kBandLayer, plot.layer("grid"), QCustomPlot::limBelow);
+    return plot.layer(kBandLayer);
+}
+
+void resetPlot(QCustomPlot& plot) {
+    plot.clearItems();
+    plot.clearPlottables();
+    // Extra axis rects (energy's per-phase bars) go; the main one stays so the legend keeps its home.
+    while (plot.plotLayout()->elementCount() > 1) {
+        auto* el = plot.plotLayout()->elementAt(plot.plotLayout()->elementCount() - 1);
+        if (el && el != plot.axisRect()) plot.plotLayout()->remove(el);
+        else break;
+    }
+    plot.plotLayout()->simplify();
+    plot.xAxis->setScaleType(QCPAxis::stLinear);
+    plot.yAxis->setScaleType(QCPAxis::stLinear);
+    plot.xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    plot.yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    plot.yAxis2->setVisible(false);
+    plot.legend->setVisible(true);
+    plot.legend->setFont(QFont(plot.font().family(), 8));
+    plot.axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    bandLayer(plot);
+}
+
+const QVector<double>& xs(const Series& s, const ChartOptions& o) { return o.byWallTime ? s.wall : s.step; }
+
+void setLog(QCPAxis* axis, bool log) {
+    axis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    if (log) axis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    else axis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+}
+
+// Translucent FULL / DUAL / LORA bands behind the data with the phase name on top.
+void addPhaseBands(QCustomPlot& plot, QCPAxisRect* rect, const RunData& run, const ChartOptions& o) {
+    QCPLayer* layer = bandLayer(plot);
+    for (const auto& span : run.phases()) {
+        const double x0 = o.byWallTime ? span.startWall : span.startStep;
+        const double x1 = o.byWallTime ? span.endWall : span.endStep;
+        if (x1 <= x0) continue;
+        auto* r = new QCPItemRect(&plot);
+        r->setLayer(layer);
+        r->setClipAxisRect(rect);
+        for (auto* p : {r->topLeft, r->bottomRight}) {
+            p->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+            p->setAxisRect(rect);
+            p->setTypeX(QCPItemPosition::ptPlotCoords);
+            p->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        }
+        r->topLeft->setCoords(x0, 0);
+        r->bottomRight->setCoords(x1, 1);
+        QColor c = phaseColor(span.phase);
+        c.setAlpha(40);
+        r->setBrush(c);
+        r->setPen(Qt::NoPen);
+        r->setObjectName("phase:" + span.phase);
+        auto* t = new QCPItemText(&plot);
+        t->setLayer(layer);
+        t->setClipAxisRect(rect);
+        t->position->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+        t->position->setAxisRect(rect);
+        t->position->setTypeX(QCPItemPosition::ptPlotCoords);
+        t->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        t->position->setCoords((x0 + x1) / 2, 0.02);
+        t->setPositionAlignment(Qt::AlignTop | Qt::AlignHCenter);
+        t->setText(span.phase);
+        QColor tc = phaseColor(span.phase);
+        t->setColor(tc.darker(130));
+        t->setFont(QFont(plot.font().family(), 8, QFont::Bold));
+    }
+}
+
+QCPGraph* addLine(QCustomPlot& plot, const Series& s, const ChartOptions& o, const QString& name, const QColor& c,
+                  QCPAxis* key = nullptr, QCPAxis* value = nullptr) {
+    auto* g = plot.addGraph(key, value);
+    g->setName(name);
+    g->setPen(QPen(c, 1.6));
+    g->setData(xs(s, o), s.value, true);
+    return g;
+}
+
+QString xLabel(const ChartOptions& o) { return o.byWallTime ? "wall time [s]" : "step [batches]"; }
+
+// Event markers sit on the Θ loss curve (or Θ′ once only it exists) so they read as "here training was checked".
+std::vector<Marker> addEventMarkers(QCustomPlot& plot, const RunData& run, const ChartOptions& o) {
+    std::vector<Marker> markers;
+    const Series* full = run.find("loss.full");
+    const Series* lora = run.find("loss.lora");
+    struct Style { const char* type; QCPScatterStyle::ScatterShape shape; QColor color; const char* label; };
+    const Style styles[] = {
+        {"plateau_check", QCPScatterStyle::ssCircle, QColor(90, 90, 90), "plateau check"},
+        {"weight_check", QCPScatterStyle::ssSquare, QColor(120, 60, 160), "weight-distance check"},
+        {"ttest", QCPScatterStyle::ssDiamond, QColor(200, 40, 40), "t-test"},
+        {"phase", QCPScatterStyle::ssTriangle, QColor(0, 0, 0), "phase switch"},
+        {"adapter", QCPScatterStyle::ssCross, QColor(30, 120, 30), "adapter"},
+        {"error", QCPScatterStyle::ssStar, QColor(220, 0, 0), "error"},
+    };
+    for (const auto& st : styles) {
+        QVector<double> x, y;
+        for (const auto& e : run.events()) {
+            if (e.type != st.type) continue;
+            const double sx = double(e.step);
+            double v = 0;
+            if (full && !full->empty() && sx <= full->step.back() + 1e-9) v = full->valueAtStep(sx);
+            else if (lora && !lora->empty()) v = lora->valueAtStep(sx);
+            else if (full && !full->empty()) v = full->last();
+            if (!(v > 0) && o.logScale) continue;
+            const double px = o.byWallTime ? e.wallTime : sx;
+            x << px;
+            y << v;
+            markers.push_back({px, v, describeEvent(e)});
+        }
+        if (x.isEmpty()) continue;
+        auto* g = plot.addGraph();
+        g->setName(st.label);
+        g->setLineStyle(QCPGraph::lsNone);
+        g->setScatterStyle(QCPScatterStyle(st.shape, st.color, QColor(255, 255, 255, 200), 8));
+        g->setData(x, y);
+    }
+    return markers;
+}
+
+// Cumulative per-device metric, stacked: each band is one device's share.
+void drawStackedDevices(QCustomPlot& plot, const RunData& run, const ChartOptions& o, const std::string& metric,
+                        const QString& unit) {
+    const auto roles = run.devices();
+    QVector<double> grid;  // the union of sample steps
+    for (const auto& r : roles)
+        if (const auto* s = run.find("device." + r + "." + metric)) for (double x : s->step) grid << x;
+    std::sort(grid.begin(), grid.end());
+    grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
+    QVector<double> base(grid.size(), 0.0);
+    QCPGraph* below = nullptr;
+    // Wall time at each grid step (from whichever series has it) so the chart can align by time too.
+    QVector<double> gridX = grid;
+    if (o.byWallTime) {
+        for (int i = 0; i < grid.size(); ++i) {
+            for (const auto& r : roles) {
+                const auto* s = run.find("device." + r + "." + metric);
+                if (!s) continue;
+                const auto it = std::lower_bound(s->step.begin(), s->step.end(), grid[i]);
+                if (it != s->step.end() && *it == grid[i]) { gridX[i] = s->wall[int(it - s->step.begin())]; break; }
+            }
+        }
+    }
+    for (const auto& r : roles) {
+        const auto* s = run.find("device." + r + "." + metric);
+        if (!s) continue;
+        QVector<double> top(grid.size());
+        for (int i = 0; i < grid.size(); ++i) top[i] = base[i] + s->valueAtStep(grid[i]);
+        auto* g = plot.addGraph();
+        g->setName(QString::fromStdString(r));
+        const QColor c = deviceColor(r);
+        g->setPen(QPen(c.darker(120), 1.2));
+        QColor fill = c;
+        fill.setAlpha(150);
+        g->setBrush(fill);
+        g->setData(gridX, top, true);
+        if (below) g->setChannelFillGraph(below);
+        below = g;
+        base = top;
+    }
+    plot.xAxis->setLabel(xLabel(o));
+    plot.yAxis->setLabel(QString("cumulative %1").arg(unit));
+    addPhaseBands(plot, plot.axisRect(), run, o);
+
+    // Per phase: the cumulative value's increase during each phase, stacked by device.
+    auto* rect = new QCPAxisRect(&plot);
+    plot.plotLayout()->addElement(0, 1, rect);
+    plot.plotLayout()->setColumnStretchFactor(0, 2.2);
+    plot.plotLayout()->setColumnStretchFactor(1, 1);
+    const auto spans = run.phases();
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    for (int i = 0; i < int(spans.size()); ++i) ticker->addTick(i + 1, spans[i].phase);
+    rect->axis(QCPAxis::atBottom)->setTicker(ticker);
+    rect->axis(QCPAxis::atBottom)->setRange(0.4, spans.size() + 0.6);
+    rect->axis(QCPAxis::atBottom)->setLabel("phase");
+    rect->axis(QCPAxis::atLeft)->setLabel(QString("per phase %1").arg(unit));
+    QCPBars* lower = nullptr;
+    double maxTotal = 0;
+    std::vector<double> totals(spans.size(), 0.0);
+    for (const auto& r : roles) {
+        const auto* s = run.find("device." + r + "." + metric);
+        if (!s) continue;
+        auto* bars = new QCPBars(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+        bars->setName(QString::fromStdString(r) + " (phase)");
+        bars->removeFromLegend();
+        bars->setWidth(0.6);
+        bars->setPen(QPen(deviceColor(r).darker(130)));
+        bars->setBrush(deviceColor(r));
+        for (int i = 0; i < int(spans.size()); ++i) {
+            const double v = s->valueAtStep(spans[i].endStep) - s->valueAtStep(spans[i].startStep);
+            bars->addData(i + 1, v);
+            totals[i] += v;
+        }
+        if (lower) bars->moveAbove(lower);
+        lower = bars;
+    }
+    for (double t : totals) maxTotal = std::max(maxTotal, t);
+    rect->axis(QCPAxis::atLeft)->setRange(0, maxTotal > 0 ? maxTotal * 1.1 : 1);
+}
+
+}  // namespace
+
+bool parseChartKind(const QString& s, ChartKind* out) {
+    const QString k = s.trimmed().toLower();
+    if (k == "loss") *out = ChartKind::Loss;
+    else if (k == "energy") *out = ChartKind::Energy;
+    else if (k == "time") *out = ChartKind::Time;
+    else if (k == "id") *out = ChartKind::Id;
+    else if (k == "writes" || k == "wear") *out = ChartKind::Writes;
+    else if (k == "lr") *out = ChartKind::Lr;
+    else return false;
+    return true;
+}
+
+QStringList chartKindNames() { return {"loss", "energy", "time", "id", "writes", "lr"}; }
+
+QString chartTitle(ChartKind k) {
+    switch (k) {
+    case ChartKind::Loss: return "Training loss";
+    case ChartKind::Energy: return "Device energy";
+    case ChartKind::Time: return "Device time";
+    case ChartKind::Id: return "Intrinsic dimension";
+    case ChartKind::Writes: return "ReRAM writes";
+    case ChartKind::Lr: return "Learning rate";
+    }
+    return {};
+}
+
+QColor phaseColor(const QString& phase) {
+    if (phase == "FULL") return QColor(66, 133, 244);
+    if (phase == "DUAL") return QColor(244, 160, 0);
+    if (phase == "LORA") return QColor(15, 157, 88);
+    return QColor(150, 150, 150);
+}
+
+QColor deviceColor(const std::string& role) {
+    if (role == "gpu") return QColor(118, 185, 0);
+    if (role == "systolic") return QColor(66, 133, 244);
+    if (role == "reram") return QColor(219, 68, 55);
+    return QColor(128, 128, 128);
+}
+
+QString describeEvent(const RunEvent& e) {
+    const auto& p = e.payload;
+    auto num = [&](const char* k, int prec = 4) {
+        return p.contains(k) ? QString::number(p.value(k).toDouble(), 'g', prec) : QString("?");
+    };
+    QString head = QString("step %1, epoch %2: ").arg(e.step).arg(e.epoch);
+    QString type = QString::fromStdString(e.type);
+    if (e.type == "ttest") {
+        return head + QString("t-test t = %1, p = %2, df = %3, critical = %4 → %5")
+                          .arg(num("t"), num("p"), num("df"), num("critical"), p.value("decision").toVariant().toString());
+    }
+    if (e.type == "phase")
+        return head + QString("phase %1 → %2").arg(p.value("from").toString(), p.value("to").toString());
+    QStringList parts;
+    for (auto it = p.begin(); it != p.end(); ++it) {
+        const auto& v = it.value();
+        QString s;
+        if (v.isDouble()) s = QString::number(v.toDouble(), 'g', 4);
+        else if (v.isBool()) s = v.toBool() ? "true" : "false";
+        else if (v.isString()) s = v.toString();
+        else s = QString::fromUtf8(v.isArray() ? QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact)
+                                              : QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
+        parts << it.key() + " = " + s;
+    }
+    return head + QString(type).replace('_', ' ') + (parts.isEmpty() ? "" : ": " + parts.join(", "));
+}
+
+std::vector<Marker> drawChart(QCustomPlot& plot, ChartKind kind, const RunData& run, const ChartOptions& o) {
+    resetPlot(plot);
+    std::vector<Marker> markers;
+    plot.xAxis->setLabel(xLabel(o));
+    switch (kind) {
+    case ChartKind::Loss: {
+        if (const auto* s = run.find("loss.full")) addLine(plot, *s, o, "Θ (full)", QColor(33, 90, 200));
+        if (const auto* s = run.find("loss.lora")) addLine(plot, *s, o, "Θ′ (LoRA)", QColor(220, 110, 0));
+        plot.yAxis->setLabel("training loss (MSE, normalised)");
+        setLog(plot.yAxis, o.logScale);
+        addPhaseBands(plot, plot.axisRect(), run, o);
+        markers = addEventMarkers(plot, run, o);
+        break;
+    }
+    case ChartKind::Energy: drawStackedDevices(plot, run, o, "energy_j", "[J]"); break;
+    case ChartKind::Time: drawStackedDevices(plot, run, o, "time_s", "[s]"); break;
+    case ChartKind::Id: {
+        const std::pair<const char*, QColor> ids[] = {{"id.spectrum", QColor(33, 90, 200)},
+                                                      {"id.twonn", QColor(200, 40, 40)},
+                                                      {"id.mle", QColor(30, 140, 60)}};
+        for (const auto& [key, c] : ids)
+            if (const auto* s = run.find(key)) {
+                auto* g = addLine(plot, *s, o, QString(key).mid(3), c);
+                g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+            }
+        plot.yAxis->setLabel("intrinsic dimension estimate");
+        addPhaseBands(plot, plot.axisRect(), run, o);
+        break;
+    }
+    case ChartKind::Writes: {
+        if (const auto* s = run.find("device.reram.writes")) addLine(plot, *s, o, "ReRAM cell writes", deviceColor("reram"));
+        plot.yAxis->setLabel("cumulative cell writes");
+        if (const auto* w = run.find("device.reram.wear")) {
+            plot.yAxis2->setVisible(true);
+            plot.yAxis2->setLabel("wear (fraction of endurance)");
+            auto* g = addLine(plot, *w, o, "wear", QColor(120, 60, 160), plot.xAxis, plot.yAxis2);
+            g->setPen(QPen(QColor(120, 60, 160), 1.4, Qt::DashLine));
+        }
+        addPhaseBands(plot, plot.axisRect(), run, o);
+        break;
+    }
+    case ChartKind::Lr: {
+        if (const auto* s = run.find("lr")) addLine(plot, *s, o, "learning rate", QColor(100, 100, 100));
+        plot.yAxis->setLabel("learning rate");
+        setLog(plot.yAxis, o.logScale);
+        addPhaseBands(plot, plot.axisRect(), run, o);
+        break;
+    }
+    }
+    plot.rescaleAxes();
+    if (plot.xAxis->range().size() <= 0) plot.xAxis->setRange(0, std::max(1.0, run.lastStep()));
+    if (plot.yAxis2->visible()) plot.yAxis2->rescale();
+    // A little headroom so the phase labels do not sit on the curve.
+    if (plot.yAxis->scaleType() == QCPAxis::stLinear) {
+        const auto r = plot.yAxis->range();
+        const double pad = r.size() > 0 ? r.size() * 0.08 : 1;
+        plot.yAxis->setRange(kind == ChartKind::Loss || kind == ChartKind::Lr ? r.lower - pad : std::min(0.0, r.lower),
+                             r.upper + pad);
+    }
+    return markers;
+}
+
+void drawOverlay(QCustomPlot& plot, const std::string& key, const std::vector<const RunData*>& runs,
+                 const ChartOptions& o) {
+    resetPlot(plot);
+    static const QColor palette[] = {QColor(33, 90, 200), QColor(220, 110, 0), QColor(30, 140, 60), QColor(200, 40, 40),
+                                     QColor(120, 60, 160), QColor(0, 150, 150), QColor(140, 90, 40)};
+    int i = 0;
+    for (const auto* run : runs) {
+        const QColor c = palette[i++ % 7];
+        if (const auto* s = run->find(key)) addLine(plot, *s, o, run->name, c);
+        // Where each run switched phase: a dotted vertical line in its colour.
+        for (const auto& span : run->phases()) {
+            if (span.startStep <= 0) continue;
+            auto* l = new QCPItemStraightLine(&plot);
+            const double x = o.byWallTime ? span.startWall : span.startStep;
+            l->point1->setCoords(x, 0);
+            l->point2->setCoords(x, 1);
+            l->setPen(QPen(c, 1, Qt::DotLine));
+        }
+    }
+    plot.xAxis->setLabel(xLabel(o));
+    plot.yAxis->setLabel(QString::fromStdString(key));
+    setLog(plot.yAxis, o.logScale);
+    plot.rescaleAxes();
+}
+
+void applyTheme(QCustomPlot& plot, const QPalette& pal) {
+    const QColor bg = pal.color(QPalette::Base), fg = pal.color(QPalette::Text);
+    QColor gridC = fg;
+    gridC.setAlpha(40);
+    plot.setBackground(bg);
+    for (auto* rect : plot.axisRects()) {
+        for (auto* ax : rect->axes()) {
+            ax->setBasePen(QPen(fg));
+            ax->setTickPen(QPen(fg));
+            ax->setSubTickPen(QPen(fg));
+            ax->setTickLabelColor(fg);
+            ax->setLabelColor(fg);
+            ax->grid()->setPen(QPen(gridC, 1, Qt::DotLine));
+        }
+    }
+    plot.legend->setBrush(QColor(bg.red(), bg.green(), bg.blue(), 210));
+    plot.legend->setTextColor(fg);
+    plot.legend->setBorderPen(QPen(gridC));
+}
+
+}  // namespace hpt::gui

@@ -1,0 +1,47 @@
+#pragma once
+// Drawing a run's charts on a QCustomPlot. One function per chart kind, fed by
+// RunData, so the live view, the run browser, compare and `hpt export --chart`
+// draw the same picture.
+#include "gui/RunData.h"
+
+#include <QColor>
+#include <QPalette>
+#include <QString>
+#include <vector>
+
+class QCustomPlot;
+
+namespace hpt::gui {
+
+enum class ChartKind { Loss, Energy, Time, Id, Writes, Lr };
+
+struct ChartOptions {
+    bool logScale = false;    // log y axis (loss, LR)
+    bool byWallTime = false;  // x = seconds since start instead of step
+};
+
+// A hover target: an event marker at plot coordinates with its explanation.
+struct Marker {
+    double x = 0, y = 0;
+    QString text;
+};
+
+// "loss", "energy", "time", "id", "writes", "lr" (case-insensitive).
+bool parseChartKind(const QString& s, ChartKind* out);
+QString chartTitle(ChartKind k);
+QStringList chartKindNames();
+
+QColor phaseColor(const QString& phase);
+QColor deviceColor(const std::string& role);
+// A one-line human summary of an event (t-test: t, p, df, decision).
+QString describeEvent(const RunEvent& e);
+
+// Clears the plot and draws `kind`; returns the event markers for hover tooltips.
+std::vector<Marker> drawChart(QCustomPlot& plot, ChartKind kind, const RunData& run, const ChartOptions& opt);
+// Compare view: the same metric of several runs overlaid on shared axes.
+void drawOverlay(QCustomPlot& plot, const std::string& key, const std::vector<const RunData*>& runs,
+                 const ChartOptions& opt);
+// Background, axes and text follow the palette (dark/light of the platform).
+void applyTheme(QCustomPlot& plot, const QPalette& palette);
+
+}  // namespace hpt::gui

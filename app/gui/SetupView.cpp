@@ -1,0 +1,696 @@
+#include "gui/SetupView.h"
+
+#include "config/Experiment.h"
+#include "plugin/PluginHost.h"
+
+#include <hpt/Error.h>
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QScrollArea>
+#include <QSettings>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace hpt::gui {
+
+namespace {
+
+const char* kRoles[] = {"gpu", "systolic", "reram"};
+
+void setAt(QJsonObject& o, const QStringList& path, const QJsonValue& v) {
+    if (path.size() == 1) {
+        o.insert(path[0], v);
+        return;
+    }
+    QJsonObject child = o.value(path[0]).toObject();
+    setAt(child, path.mid(1), v);
+    o.insert(path[0], child);
+}
+
+QJsonValue valueAtPath(const QJsonObject& o, const QString& dotted) {
+    QJsonValue cur = o;
+    for (const auto& part : dotted.split('.')) {
+        if (!cur.isObject()) return QJsonValue(QJsonValue::Undefined);
+        cur = cur.toObject().value(part);
+    }
+    return cur;
+}
+
+void removeAt(QJsonObject& o, const QStringList& path) {
+    if (path.size() == 1) {
+        o.remove(path[0]);
+        return;
+    }
+    if (!o.value(path[0]).isObject()) return;
+    QJsonObject child = o.value(path[0]).toObject();
+    removeAt(child, path.mid(1));
+    if (child.isEmpty()) o.remove(path[0]);
+    else o.insert(path[0], child);
+}
+
+// Line and column of a byte offset, for JSON parse errors.
+std::pair<int, int> lineColumn(const QByteArray& text, int offset) {
+    int line = 1, col = 1;
+    for (int i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') { ++line; col = 1; }
+        else ++col;
+    }
+    return {line, col};
+}
+
+}  // namespace
+
+SetupView::SetupView(const PluginHost& host, QWidget* parent) : QWidget(parent), host_(host) {
+    loading_ = true;  // combos fire while they are filled; nothing reacts until the form is complete
+    model_.prefix = "model";
+    model_.kind = int(PluginKind::Model);
+    dataset_.prefix = "dataset";
+    dataset_.kind = int(PluginKind::Dataset);
+    for (const char* r : kRoles) {
+        PluginSection s;
+        s.prefix = QString("devices.") + r;
+        s.kind = int(PluginKind::Device);
+        devices_.push_back(s);
+    }
+
+    debounce_ = new QTimer(this);
+    debounce_->setSingleShot(true);
+    debounce_->setInterval(150);
+    connect(debounce_, &QTimer::timeout, this, &SetupView::validateNow);
+
+    auto* content = new QWidget;
+    auto* grid = new QGridLayout(content);
+    grid->addWidget(buildGeneral(), 0, 0);
+    grid->addWidget(buildTraining(), 1, 0);
+    grid->addWidget(buildSwitching(), 0, 1, 2, 1);
+    grid->addWidget(buildLora(), 0, 2, 2, 1);
+    grid->addWidget(buildDevices(), 2, 0, 1, 3);
+    grid->setRowStretch(3, 1);
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+
+    message_ = new QLabel;
+    message_->setWordWrap(true);
+    message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    start_ = new QPushButton("Start run");
+    start_->setToolTip("Train with this configuration (Ctrl+R)");
+    start_->setDefault(true);
+    connect(start_, &QPushButton::clicked, this, [this] {
+        validateNow();
+        if (isValid() && !running_) emit startRequested(experiment());
+    });
+    auto* load = new QPushButton("Load…");
+    load->setToolTip("Load an experiment JSON file");
+    connect(load, &QPushButton::clicked, this, &SetupView::openDialog);
+    auto* save = new QPushButton("Save…");
+    save->setToolTip("Save this configuration as an experiment JSON file");
+    connect(save, &QPushButton::clicked, this, &SetupView::saveDialog);
+    auto* bottom = new QHBoxLayout;
+    bottom->addWidget(message_, 1);
+    bottom->addWidget(load);
+    bottom->addWidget(save);
+    bottom->addWidget(start_);
+
+    auto* lay = new QVBoxLayout(this);
+    lay->addWidget(scroll, 1);
+    lay->addLayout(bottom);
+
+    loading_ = true;
+    // Built-in defaults first (the engine's), then the model's own blocks over them.
+    const QJsonObject builtin = builtinExperimentDefaults();
+    for (const auto& f : fields_) {
+        const QJsonValue v = valueAtPath(builtin, f.key);
+        if (!v.isUndefined()) f.write(v);
+    }
+    for (size_t i = 0; i < devices_.size(); ++i)
+        devices_[i].preset->addItem(valueAtPath(builtin, devices_[i].prefix + ".preset").toString());
+    rebuildParams(model_);
+    applyModelDefaults();
+    rebuildParams(dataset_);
+    for (auto& d : devices_) rebuildParams(d);
+    updateBadge();
+    loading_ = false;
+    validateNow();
+}
+
+FormField& SetupView::add(QFormLayout* form, const QString& label, const QString& key, FormField::Type type,
+                          const QString& tip, double min, double max, bool minOpen, bool maxOpen, const QString& unit) {
+    FormField f;
+    f.key = key;
+    f.type = type;
+    f.min = min;
+    f.max = max;
+    f.minOpen = minOpen;
+    f.maxOpen = maxOpen;
+    f.unit = unit;
+    if (type == FormField::Bool) {
+        auto* cb = new QCheckBox;
+        connect(cb, &QCheckBox::toggled, this, &SetupView::scheduleValidate);
+        f.widget = cb;
+    } else {
+        auto* e = new QLineEdit;
+        connect(e, &QLineEdit::textChanged, this, &SetupView::scheduleValidate);
+        f.widget = e;
+    }
+    f.widget->setObjectName(key);
+    f.widget->setToolTip(QString("<b>%1</b> — %2").arg(key, tip));
+    form->addRow(unit.isEmpty() ? label : QString("%1 [%2]").arg(label, unit), f.widget);
+    fields_.push_back(f);
+    return fields_.back();
+}
+
+FormField& SetupView::addCombo(QFormLayout* form, const QString& label, const QString& key, const QStringList& items,
+                               const QString& tip, bool editable) {
+    FormField f;
+    f.key = key;
+    f.type = FormField::Enum;
+    auto* c = new QComboBox;
+    c->addItems(items);
+    c->setEditable(editable);
+    connect(c, &QComboBox::currentTextChanged, this, &SetupView::scheduleValidate);
+    f.widget = c;
+    f.widget->setObjectName(key);
+    f.widget->setToolTip(QString("<b>%1</b> — %2").arg(key, tip));
+    form->addRow(label, c);
+    fields_.push_back(f);
+    return fields_.back();
+}
+
+QGroupBox* SetupView::buildPluginSection(PluginSection& s, const QString& title, QWidget* extra) {
+    auto* box = new QGroupBox(title);
+    auto* form = new QFormLayout(box);
+    s.plugin = new QComboBox;
+    s.plugin->setObjectName(s.prefix + (s.kind == int(PluginKind::Device) ? ".plugin" : ".name"));
+    s.plugin->addItems(host_.names(PluginKind(s.kind)));
+    s.preset = new QComboBox;
+    s.preset->setObjectName(s.prefix + ".preset");
+    form->addRow("Plugin", s.plugin);
+    form->addRow("Preset", s.preset);
+    if (&s == &dataset_) form->setRowVisible(s.preset, false);  // dataset params have no presets
+    if (extra) form->addRow(extra);
+    s.params = new QFormLayout;
+    form->addRow(s.params);
+    PluginSection* sp = &s;
+    connect(s.plugin, &QComboBox::currentTextChanged, this, [this, sp] {
+        if (loading_) return;
+        sp->pendingOverrides = {};
+        rebuildParams(*sp);
+        if (sp == &model_) applyModelDefaults();
+        if (sp == &dataset_) updateBadge();
+        scheduleValidate();
+    });
+    connect(s.preset, &QComboBox::currentTextChanged, this, [this, sp] {
+        if (loading_) return;
+        sp->pendingOverrides = {};  // a new preset shows its own values
+        rebuildParams(*sp);
+        if (sp == &model_) applyModelDefaults();
+        scheduleValidate();
+    });
+    return box;
+}
+
+QWidget* SetupView::buildGeneral() {
+    auto* box = new QWidget;
+    auto* v = new QVBoxLayout(box);
+    v->setContentsMargins(0, 0, 0, 0);
+    auto* gen = new QGroupBox("Experiment");
+    auto* form = new QFormLayout(gen);
+    add(form, "Name", "name", FormField::String, "run name shown in the run browser");
+    v->addWidget(gen);
+    v->addWidget(buildPluginSection(model_, "Model"));
+
+    auto* extra = new QWidget;
+    auto* ex = new QFormLayout(extra);
+    ex->setContentsMargins(0, 0, 0, 0);
+    dataDir_ = new QLineEdit;
+    dataDir_->setObjectName("dataset.data_dir");
+    dataDir_->setPlaceholderText("default places, else synthetic twin");
+    dataDir_->setToolTip("<b>dataset.data_dir</b> — folder with the dataset files; empty = the plugin's default places");
+    connect(dataDir_, &QLineEdit::textChanged, this, [this] { updateBadge(); scheduleValidate(); });
+    auto* pick = new QToolButton;
+    pick->setText("…");
+    pick->setToolTip("Choose the data folder");
+    connect(pick, &QToolButton::clicked, this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, "Data folder", dataDir_->text());
+        if (!d.isEmpty()) dataDir_->setText(d);
+    });
+    auto* row = new QHBoxLayout;
+    row->addWidget(dataDir_, 1);
+    row->addWidget(pick);
+    ex->addRow("Data folder", row);
+    badge_ = new QLabel;
+    badge_->setObjectName("datasetBadge");
+    ex->addRow("Data", badge_);
+    v->addWidget(buildPluginSection(dataset_, "Dataset", extra));
+    connect(dataset_.plugin, &QComboBox::currentTextChanged, this, &SetupView::updateBadge);
+    return box;
+}
+
+QWidget* SetupView::buildTraining() {
+    auto* box = new QGroupBox("Training");
+    auto* f = new QFormLayout(box);
+    add(f, "Epochs", "training.epochs", FormField::Int, "passes over the training split", 1, 1e6);
+    add(f, "Batch size", "training.batch_size", FormField::Int, "samples per step", 1, 1e6);
+    add(f, "Max steps", "training.max_steps", FormField::Int, "stop after this many steps (0 = epochs decide)", 0, 1e12);
+    addCombo(f, "Optimizer", "training.optimizer", {"adamw", "adam", "sgd"}, "optimizer of Θ and Θ′");
+    add(f, "Learning rate", "training.lr", FormField::Double, "initial learning rate", 0, 10, true);
+    add(f, "Weight decay", "training.weight_decay", FormField::Double, "decoupled weight decay (AdamW)", 0, 10);
+    add(f, "LR step", "training.lr_step_epochs", FormField::Int, "StepLR: epochs between decays (0 = constant LR)", 0, 1e6, false, false, "epochs");
+    add(f, "LR γ", "training.lr_gamma", FormField::Double, "StepLR multiplicative decay", 0, 1, true);
+    add(f, "Seed", "training.seed", FormField::Int, "random seed (weights, batches, dropout)", 0, 9.007e15);
+    addCombo(f, "Torch device", "training.torch_device", {"auto", "cpu", "cuda"}, "where LibTorch runs the arithmetic");
+    add(f, "Threads", "training.threads", FormField::Int, "LibTorch intra-op threads (0 = all cores)", 0, 1024);
+    auto* idBox = new QGroupBox("Intrinsic dimension");
+    auto* g = new QFormLayout(idBox);
+    add(g, "Every", "id.every", FormField::Int, "steps between intrinsic-dimension estimates (0 = off)", 0, 1e12, false, false, "steps");
+    add(g, "Methods", "id.methods", FormField::List, "comma-separated: spectrum, twonn, mle");
+    add(g, "Energy", "id.energy", FormField::Double, "spectrum: fraction of singular-value energy kept", 0, 1, true);
+    add(g, "k", "id.k", FormField::Int, "MLE: nearest neighbours", 2, 1e6);
+    add(g, "Probe samples", "id.probe_samples", FormField::Int, "samples whose hidden states are probed", 2, 1e7);
+    auto* ck = new QGroupBox("Checkpoints");
+    auto* c = new QFormLayout(ck);
+    add(c, "Every", "checkpoint.every", FormField::Int, "steps between checkpoints (0 = only at phase changes and the end)", 0, 1e12, false, false, "steps");
+    add(c, "Folder", "checkpoint.dir", FormField::String, "checkpoint folder (empty = a fresh temporary folder)");
+    auto* w = new QWidget;
+    auto* v = new QVBoxLayout(w);
+    v->setContentsMargins(0, 0, 0, 0);
+    v->addWidget(box);
+    v->addWidget(idBox);
+    v->addWidget(ck);
+    return w;
+}
+
+QWidget* SetupView::buildSwitching() {
+    auto* box = new QGroupBox("Switching (FULL → DUAL → LORA)");
+    auto* f = new QFormLayout(box);
+    addCombo(f, "Mode", "switching.mode", {"hybrid", "full", "lora"},
+             "hybrid: FULL → DUAL → LORA; full / lora: single-phase baselines");
+    add(f, "Check every", "switching.check_every", FormField::Int, "batches between plateau / weight-distance checks", 1, 1e12, false, false, "batches");
+    add(f, "τ_loss", "switching.tau_loss", FormField::Double, "plateau threshold on relative loss improvement", 0, 1e6, true);
+    add(f, "τ_w", "switching.tau_w", FormField::Double, "weight-distance threshold on attention weights [W_q, W_v]", 0, 1e6, true);
+    add(f, "Monitored layers", "switching.monitored_layers", FormField::List,
+        "attention layers the weight-distance check reads; empty = model default, \"all\" = every layer");
+    add(f, "t-test window", "switching.ttest_window", FormField::Int, "batches of paired losses per t-test", 2, 1e12, false, false, "batches");
+    add(f, "α", "switching.alpha", FormField::Double, "t-test significance level α ∈ (0, 1)", 0, 1, true, true);
+    auto& welch = addCombo(f, "Test", "switching.welch", {"Student (pooled)", "Welch (unequal variances)"},
+                           "Student's pooled two-sample t-test or Welch's unequal-variance test");
+    welch.type = FormField::Bool;
+    add(f, "Min steps", "switching.min_steps", FormField::Int, "no check before this step", 0, 1e12);
+    add(f, "Max DUAL attempts", "switching.max_dual_attempts", FormField::Int,
+        "give up DUAL after this many failed t-tests and stay FULL (0 = unlimited)", 0, 1e9);
+    return box;
+}
+
+QWidget* SetupView::buildLora() {
+    auto* box = new QGroupBox("LoRA (Θ′)");
+    auto* f = new QFormLayout(box);
+    add(f, "Rank r", "lora.rank", FormField::RankOrAuto, "LoRA rank, or \"auto\" (from the update-spectrum intrinsic dimension)", 1, 4096);
+    add(f, "α", "lora.alpha", FormField::Double, "LoRA scaling numerator (scale = α / r)", 0, 1e6, true);
+    add(f, "Dropout", "lora.dropout", FormField::Double, "dropout on the adapter input", 0, 1, false, true);
+    add(f, "Targets", "lora.targets", FormField::List, "module name patterns that get adapters, e.g. *.attn.q, *.attn.v").allowEmpty = false;
+    add(f, "Modules to save", "lora.modules_to_save", FormField::List, "modules that keep training in full in the LORA phase");
+    auto* a = new QGroupBox("Auto rank");
+    auto* g = new QFormLayout(a);
+    add(g, "Energy", "lora.auto.energy", FormField::Double, "fraction of update-spectrum energy the rank keeps", 0, 1, true);
+    addCombo(g, "Reduce", "lora.auto.reduce", {"max", "mean", "median", "percentile"}, "how per-layer ranks combine");
+    add(g, "Percentile", "lora.auto.percentile", FormField::Double, "for reduce = percentile", 0, 100);
+    add(g, "r min", "lora.auto.r_min", FormField::Int, "smallest rank chosen", 1, 4096);
+    add(g, "r max", "lora.auto.r_max", FormField::Int, "largest rank chosen", 1, 4096);
+    add(g, "Power of two", "lora.auto.power_of_two", FormField::Bool, "round the rank up to a power of two");
+    auto* w = new QWidget;
+    auto* v = new QVBoxLayout(w);
+    v->setContentsMargins(0, 0, 0, 0);
+    v->addWidget(box);
+    v->addWidget(a);
+    v->addStretch();
+    return w;
+}
+
+QWidget* SetupView::buildDevices() {
+    auto* box = new QGroupBox("Devices and mapping");
+    auto* h = new QHBoxLayout(box);
+    auto* mapBox = new QWidget;
+    auto* mf = new QFormLayout(mapBox);
+    addCombo(mf, "Mapping preset", "mapping.preset", {"hpt", "gpu-only", "reram-only", "systolic-only"},
+             "which device runs which operation in each phase (hpt: the paper's mapping)", true);
+    h->addWidget(mapBox);
+    const QString titles[] = {"GPU", "Systolic array", "ReRAM crossbars"};
+    for (int i = 0; i < 3; ++i) {
+        auto* g = buildPluginSection(devices_[i], titles[i]);
+        const int idx = devices_[i].plugin->findText(kRoles[i]);
+        if (idx >= 0) devices_[i].plugin->setCurrentIndex(idx);
+        h->addWidget(g, 1);
+    }
+    return box;
+}
+
+const PluginRecord* SetupView::record(const PluginSection& s) const {
+    return host_.find(PluginKind(s.kind), s.plugin->currentText());
+}
+
+void SetupView::rebuildParams(PluginSection& s) {
+    const bool wasLoading = loading_;
+    loading_ = true;
+    const PluginRecord* rec = record(s);
+    const QString preset = s.preset->currentText();
+    s.preset->clear();
+    QStringList presets;
+    if (rec) presets = rec->meta.value("presets").toObject().keys();
+    s.preset->addItem("");
+    s.preset->addItems(presets);
+    const int pi = s.preset->findText(preset);
+    if (pi >= 0) s.preset->setCurrentIndex(pi);
+    else if (rec && rec->meta.contains("default_preset")) s.preset->setCurrentText(rec->meta.value("default_preset").toString());
+    else if (!presets.isEmpty() && preset.isEmpty() && s.kind == int(PluginKind::Device)) s.preset->setCurrentIndex(1);
+    s.plugin->setToolTip(rec ? QString("<b>%1 %2</b><br>%3<br>%4").arg(rec->name, rec->version, rec->description.toHtmlEscaped(), rec->file)
+                             : QString("no plugin of this kind is loaded"));
+    while (s.params->rowCount() > 0) s.params->removeRow(0);
+    s.fields.clear();
+    if (rec) {
+        // Widgets show the preset's value; only what the user changes becomes an override.
+        QJsonObject presetValues = rec->meta.value("presets").toObject().value(s.preset->currentText()).toObject();
+        for (const auto& spec : rec->params) {
+            FormField f = makeParamField(spec, s.prefix + ".params." + spec.name);
+            if (presetValues.contains(spec.name)) f.write(presetValues.value(spec.name));
+            if (s.pendingOverrides.contains(spec.name)) f.write(s.pendingOverrides.value(spec.name));
+            if (auto* e = qobject_cast<QLineEdit*>(f.widget)) connect(e, &QLineEdit::textChanged, this, &SetupView::scheduleValidate);
+            if (auto* c = qobject_cast<QCheckBox*>(f.widget)) connect(c, &QCheckBox::toggled, this, &SetupView::scheduleValidate);
+            if (auto* c = qobject_cast<QComboBox*>(f.widget)) connect(c, &QComboBox::currentTextChanged, this, &SetupView::scheduleValidate);
+            auto* label = new QLabel(spec.unit.isEmpty() ? spec.name : QString("%1 [%2]").arg(spec.name, spec.unit));
+            label->setToolTip(paramTooltip(spec));
+            s.params->addRow(label, f.widget);
+            s.fields.push_back(f);
+        }
+    }
+    s.pendingOverrides = {};
+    loading_ = wasLoading;
+}
+
+void SetupView::applyModelDefaults() {
+    const PluginRecord* rec = record(model_);
+    if (!rec) return;
+    // Model metadata blocks, then the preset's, as resolveExperiment layers them.
+    QJsonObject layer;
+    for (const char* sec : {"training", "lora", "switching"})
+        if (rec->meta.contains(sec)) layer.insert(sec, rec->meta.value(sec));
+    const QJsonObject pd = rec->meta.value("preset_defaults").toObject().value(model_.preset->currentText()).toObject();
+    for (auto it = pd.begin(); it != pd.end(); ++it) {
+        QJsonObject sec = layer.value(it.key()).toObject();
+        const QJsonObject over = it.value().toObject();
+        for (auto j = over.begin(); j != over.end(); ++j) sec.insert(j.key(), j.value());
+        layer.insert(it.key(), sec);
+    }
+    for (const auto& f : fields_) {
+        const QJsonValue v = valueAtPath(layer, f.key);
+        if (!v.isUndefined()) f.write(v);
+    }
+}
+
+void SetupView::updateBadge() {
+    const PluginRecord* rec = record(dataset_);
+    if (!rec) {
+        badge_->setText("<span style='color:#c62828'>no dataset plugin loaded</span>");
+        return;
+    }
+    const bool synthetic = rec->meta.value("synthetic").toBool();
+    // A real-data plugin without files falls back to its synthetic twin when it has one.
+    const bool twin = !synthetic && dataDir_->text().trimmed().isEmpty() && rec->meta.value("synthetic_twin").toBool();
+    if (synthetic)
+        badge_->setText("<span style='background:#ef6c00;color:white;padding:2px 6px;font-weight:bold'>&nbsp;SYNTHETIC&nbsp;</span> generated data");
+    else if (twin)
+        badge_->setText("<span style='background:#2e7d32;color:white;font-weight:bold'>&nbsp;REAL&nbsp;</span> "
+                        "if found in the default places, else <b>synthetic twin</b>");
+    else
+        badge_->setText("<span style='background:#2e7d32;color:white;font-weight:bold'>&nbsp;REAL&nbsp;</span> measured data");
+    badge_->setToolTip(rec->meta.value("source").toString(rec->description));
+    badge_->setProperty("synthetic", synthetic);
+}
+
+QJsonObject SetupView::pluginParams(const PluginSection& s, QString* badKey, QString* why) const {
+    QJsonObject out;
+    const PluginRecord* rec = record(s);
+    if (!rec) return out;
+    const QJsonObject presetValues = rec->meta.value("presets").toObject().value(s.preset->currentText()).toObject();
+    for (size_t i = 0; i < s.fields.size() && i < rec->params.size(); ++i) {
+        QString w;
+        const QJsonValue v = s.fields[i].read(&w);
+        if (v.isUndefined()) {
+            if (badKey->isEmpty()) { *badKey = s.fields[i].key; *why = w; }
+            continue;
+        }
+        const auto& spec = rec->params[i];
+        const QJsonValue base = presetValues.contains(spec.name) ? presetValues.value(spec.name) : spec.defaultValue;
+        if (v != base) out.insert(spec.name, v);
+    }
+    return out;
+}
+
+QJsonObject SetupView::experiment() const {
+    QJsonObject o = extra_;
+    for (const auto& f : fields_) {
+        QString why;
+        const QJsonValue v = f.read(&why);
+        if (!v.isUndefined()) setAt(o, f.key.split('.'), v);
+    }
+    QString bad, why;
+    auto section = [&](const PluginSection& s, const char* nameKey) {
+        QJsonObject sec = valueAtPath(o, s.prefix).toObject();
+        sec.insert(nameKey, s.plugin->currentText());
+        if (!s.preset->currentText().isEmpty() && &s != &dataset_) sec.insert("preset", s.preset->currentText());
+        else sec.remove("preset");
+        sec.insert("params", pluginParams(s, &bad, &why));
+        return sec;
+    };
+    o.insert("model", section(model_, "name"));
+    QJsonObject ds = section(dataset_, "name");
+    ds.insert("data_dir", dataDir_->text().trimmed());
+    o.insert("dataset", ds);
+    QJsonObject devs = o.value("devices").toObject();
+    for (size_t i = 0; i < devices_.size(); ++i) devs.insert(kRoles[i], section(devices_[i], "plugin"));
+    o.insert("devices", devs);
+    QJsonObject mapping = o.value("mapping").toObject();
+    if (!mapping.contains("overrides")) mapping.insert("overrides", QJsonObject{});
+    o.insert("mapping", mapping);
+    return o;
+}
+
+void SetupView::setExperiment(const QJsonObject& e) {
+    loading_ = true;
+    auto select = [](QComboBox* c, const QString& t) {
+        const int i = c->findText(t);
+        if (i >= 0) c->setCurrentIndex(i);
+        else if (!t.isEmpty()) {
+            c->addItem(t);  // an unknown plugin stays visible so validation can name it
+            c->setCurrentIndex(c->count() - 1);
+        }
+    };
+    auto loadSection = [&](PluginSection& s, const QJsonObject& sec, const char* nameKey) {
+        if (sec.contains(nameKey)) select(s.plugin, sec.value(nameKey).toString());
+        s.preset->clear();
+        s.preset->addItem(sec.value("preset").toString());
+        s.pendingOverrides = sec.value("params").toObject();
+        rebuildParams(s);
+        select(s.preset, sec.value("preset").toString());
+    };
+    loadSection(model_, e.value("model").toObject(), "name");
+    applyModelDefaults();
+    loadSection(dataset_, e.value("dataset").toObject(), "name");
+    dataDir_->setText(e.value("dataset").toObject().value("data_dir").toString());
+    const QJsonObject devs = e.value("devices").toObject();
+    for (size_t i = 0; i < devices_.size(); ++i)
+        if (devs.contains(kRoles[i])) loadSection(devices_[i], devs.value(kRoles[i]).toObject(), "plugin");
+    for (const auto& f : fields_) {
+        const QJsonValue v = valueAtPath(e, f.key);
+        if (!v.isUndefined()) f.write(v);
+    }
+    // Keep what the form has no widget for, so saving does not lose it.
+    extra_ = e;
+    for (const auto& f : fields_) removeAt(extra_, f.key.split('.'));
+    for (const char* k : {"model", "dataset", "devices"}) extra_.remove(k);
+    updateBadge();
+    loading_ = false;
+    validateNow();
+}
+
+QWidget* SetupView::fieldWidget(const QString& key) const {
+    for (const auto& f : fields_) if (f.key == key) return f.widget;
+    for (const auto* s : {&model_, &dataset_}) {
+        for (const auto& f : s->fields) if (f.key == key) return f.widget;
+        if (key == s->plugin->objectName()) return s->plugin;
+        if (key == s->preset->objectName()) return s->preset;
+    }
+    for (const auto& s : devices_) {
+        for (const auto& f : s.fields) if (f.key == key) return f.widget;
+        if (key == s.plugin->objectName() || key == s.prefix) return s.plugin;
+        if (key == s.preset->objectName()) return s.preset;
+    }
+    if (key == "dataset.data_dir") return dataDir_;
+    return nullptr;
+}
+
+void SetupView::scheduleValidate() {
+    if (!loading_) debounce_->start();
+}
+
+void SetupView::validateNow() {
+    debounce_->stop();
+    std::vector<std::pair<QString, QString>> errs;
+    std::vector<FormField> all = fields_;
+    for (const auto* s : {&model_, &dataset_}) all.insert(all.end(), s->fields.begin(), s->fields.end());
+    for (const auto& s : devices_) all.insert(all.end(), s.fields.begin(), s.fields.end());
+    for (const auto& f : all) {
+        QString why;
+        if (f.read(&why).isUndefined()) errs.push_back({f.key, why});
+    }
+    // Cross-field rules the single fields cannot see.
+    QJsonObject e = experiment();
+    const auto rauto = e.value("lora").toObject().value("auto").toObject();
+    if (rauto.value("r_min").isDouble() && rauto.value("r_max").isDouble() &&
+        rauto.value("r_min").toDouble() > rauto.value("r_max").toDouble())
+        errs.push_back({"lora.auto.r_max", "must be ≥ r min"});
+    if (model_.plugin->currentText().isEmpty())
+        errs.push_back({"model.name", "no model plugin is loaded; check Help ▸ Plugins for rejected files"});
+    // Plugin parameters through the same resolver the engine uses (presets, ranges, typos).
+    auto checkPlugin = [&](const PluginSection& s, const QString& nameKey) {
+        const PluginRecord* rec = record(s);
+        if (!rec) {
+            if (!s.plugin->currentText().isEmpty())
+                errs.push_back({s.prefix + "." + nameKey, QString("plugin '%1' is not loaded; available: %2")
+                                                              .arg(s.plugin->currentText(), host_.names(PluginKind(s.kind)).join(", "))});
+            return;
+        }
+        QString bad, why;
+        const QJsonObject over = pluginParams(s, &bad, &why);
+        try {
+            resolveParams(rec->params, rec->meta.value("presets").toObject(), s.preset->currentText(), over,
+                          s.prefix + ".params");
+        } catch (const Error& err) {
+            const QString where = QString::fromStdString(err.where());
+            QString msg = QString::fromUtf8(err.what());
+            if (msg.startsWith(where + ": ")) msg = msg.mid(where.size() + 2);
+            errs.push_back({where, msg});
+        }
+    };
+    checkPlugin(model_, "name");
+    checkPlugin(dataset_, "name");
+    for (const auto& s : devices_) checkPlugin(s, "plugin");
+    // Then the engine's own resolver: everything a run would reject is rejected here, as typed.
+    if (errs.empty()) {
+        try {
+            resolveExperiment(e, host_);
+        } catch (const Error& err) {
+            const QString where = QString::fromStdString(err.where());
+            QString msg = QString::fromUtf8(err.what());
+            if (msg.startsWith(where + ": ")) msg = msg.mid(where.size() + 2);
+            errs.push_back({where, msg});
+        } catch (const std::exception& err) {
+            errs.push_back({QString(), QString::fromUtf8(err.what())});
+        }
+    }
+
+    // Mark every field: the reason on the bad ones, clean on the rest.
+    for (const auto& f : all) {
+        QString why;
+        for (const auto& [k, r] : errs) if (k == f.key) { why = r; break; }
+        f.setError(why);
+    }
+    std::vector<QComboBox*> combos{model_.plugin, model_.preset, dataset_.plugin};
+    for (const auto& d : devices_) combos.insert(combos.end(), {d.plugin, d.preset});
+    for (auto* combo : combos) {
+        QString why;
+        for (const auto& [k, r] : errs) if (k == combo->objectName()) why = r;
+        combo->setStyleSheet(why.isEmpty() ? "" : "border: 2px solid #d32f2f;");
+        combo->setProperty("hptWhy", why);
+    }
+    const bool was = errors_.empty();
+    errors_ = std::move(errs);
+    message_->setText(message());
+    message_->setStyleSheet(errors_.empty() ? "color: #2e7d32" : "color: #c62828");
+    start_->setEnabled(errors_.empty() && !running_);
+    if (was != errors_.empty()) emit validityChanged(errors_.empty());
+}
+
+QString SetupView::message() const {
+    if (errors_.empty()) return "✔ Configuration is valid.";
+    QString m = QString("✖ %1: %2").arg(errors_.front().first, errors_.front().second);
+    if (errors_.size() > 1) m += QString("  (+%1 more problem%2)").arg(errors_.size() - 1).arg(errors_.size() > 2 ? "s" : "");
+    return m;
+}
+
+void SetupView::setRunning(bool running) {
+    running_ = running;
+    start_->setEnabled(errors_.empty() && !running_);
+    start_->setText(running ? "Running…" : "Start run");
+}
+
+void SetupView::loadFile(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        throw configError(path.toStdString(), "cannot read the file; check that it exists and is readable");
+    const QByteArray text = f.readAll();
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(text, &err);
+    if (err.error != QJsonParseError::NoError) {
+        const auto [line, col] = lineColumn(text, err.offset);
+        throw configError(QString("%1:%2:%3").arg(path).arg(line).arg(col).toStdString(),
+                          QString("invalid JSON (%1); fix the file at that position").arg(err.errorString()).toStdString());
+    }
+    if (!doc.isObject())
+        throw configError(path.toStdString(), "an experiment file must hold one JSON object { ... }");
+    setExperiment(doc.object());
+    emit fileUsed(QFileInfo(path).absoluteFilePath());
+}
+
+void SetupView::saveFile(const QString& path) const {
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(experiment()).toJson(QJsonDocument::Indented)) < 0 || !f.commit())
+        throw configError(path.toStdString(), "cannot write the file; check the folder's permissions");
+}
+
+void SetupView::openDialog() {
+    QSettings s;
+    const QString path = QFileDialog::getOpenFileName(this, "Load experiment", s.value("setup/dir").toString(),
+                                                      "Experiment JSON (*.json);;All files (*)");
+    if (path.isEmpty()) return;
+    s.setValue("setup/dir", QFileInfo(path).absolutePath());
+    try {
+        loadFile(path);
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, "Cannot load experiment", e.what());
+    }
+}
+
+void SetupView::saveDialog() {
+    QSettings s;
+    const QString name = experiment().value("name").toString();
+    const QString path = QFileDialog::getSaveFileName(
+        this, "Save experiment", QDir(s.value("setup/dir").toString()).filePath((name.isEmpty() ? "experiment" : name) + ".json"),
+        "Experiment JSON (*.json)");
+    if (path.isEmpty()) return;
+    s.setValue("setup/dir", QFileInfo(path).absolutePath());
+    try {
+        saveFile(path);
+        emit fileUsed(QFileInfo(path).absoluteFilePath());
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, "Cannot save experiment", e.what());
+    }
+}
+
+}  // namespace hpt::gui

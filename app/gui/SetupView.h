@@ -1,0 +1,105 @@
+#pragma once
+// Experiment setup: every setting of the experiment JSON
+// (resources/docs/experiment.md) as a form, plugin parameters generated from
+// each plugin's schema. Validated as typed: a bad value is outlined with the
+// reason in its tooltip and in the message line; Start stays disabled until
+// the whole configuration is valid.
+#include "gui/FormField.h"
+
+#include <QJsonObject>
+#include <QWidget>
+#include <map>
+#include <vector>
+
+class QComboBox;
+class QFormLayout;
+class QGroupBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTimer;
+
+namespace hpt {
+class PluginHost;
+struct PluginRecord;
+}
+
+namespace hpt::gui {
+
+class SetupView : public QWidget {
+    Q_OBJECT
+public:
+    SetupView(const PluginHost& host, QWidget* parent = nullptr);
+
+    // The experiment as the form shows it (plugin params: only values that
+    // differ from the chosen preset, so presets keep working when edited later).
+    QJsonObject experiment() const;
+    // Fills the form; keys the form does not know are kept and saved again.
+    void setExperiment(const QJsonObject& experiment);
+
+    bool isValid() const { return errors_.empty(); }
+    // (dotted key, reason) of every problem found by the last validation.
+    const std::vector<std::pair<QString, QString>>& errors() const { return errors_; }
+    QString message() const;
+    QPushButton* startButton() const { return start_; }
+    // The input widget of a dotted key ("switching.alpha"), or nullptr.
+    QWidget* fieldWidget(const QString& key) const;
+    // Runs validation now (it otherwise runs 150 ms after the last keystroke).
+    void validateNow();
+    void setRunning(bool running);
+
+    void loadFile(const QString& path);  // throws hpt::Error naming file, line, column
+    void saveFile(const QString& path) const;
+
+signals:
+    void startRequested(const QJsonObject& experiment);
+    void validityChanged(bool valid);
+    void fileUsed(const QString& path);  // for the recent-files menu
+
+public slots:
+    void openDialog();
+    void saveDialog();
+
+private:
+    struct PluginSection {
+        QString prefix;  // "model", "dataset", "devices.gpu"
+        int kind = 0;    // PluginKind
+        QComboBox* plugin = nullptr;
+        QComboBox* preset = nullptr;
+        QFormLayout* params = nullptr;
+        std::vector<FormField> fields;
+        QJsonObject pendingOverrides;
+    };
+    QWidget* buildGeneral();
+    QWidget* buildTraining();
+    QWidget* buildSwitching();
+    QWidget* buildLora();
+    QWidget* buildDevices();
+    QGroupBox* buildPluginSection(PluginSection& s, const QString& title, QWidget* extra = nullptr);
+    void rebuildParams(PluginSection& s);
+    void applyModelDefaults();
+    void updateBadge();
+    FormField& add(QFormLayout* form, const QString& label, const QString& key, FormField::Type type,
+                   const QString& tip, double min = -1e300, double max = 1e300, bool minOpen = false,
+                   bool maxOpen = false, const QString& unit = {});
+    FormField& addCombo(QFormLayout* form, const QString& label, const QString& key, const QStringList& items,
+                        const QString& tip, bool editable = false);
+    QJsonObject pluginParams(const PluginSection& s, QString* badKey, QString* why) const;
+    const PluginRecord* record(const PluginSection& s) const;
+    void scheduleValidate();
+
+    const PluginHost& host_;
+    std::vector<FormField> fields_;
+    PluginSection model_, dataset_;
+    std::vector<PluginSection> devices_;
+    QLineEdit* dataDir_ = nullptr;
+    QLabel* badge_ = nullptr;
+    QLabel* message_ = nullptr;
+    QPushButton* start_ = nullptr;
+    QTimer* debounce_ = nullptr;
+    QJsonObject extra_;  // keys loaded from a file that the form has no widget for
+    std::vector<std::pair<QString, QString>> errors_;
+    bool running_ = false, loading_ = false;
+};
+
+}  // namespace hpt::gui
