@@ -1,0 +1,132 @@
+// `hpt export --run ID [--store FILE] (--csv DIR | --json)`: a run's metrics,
+// events, configuration and record, as CSV files for spreadsheets or as one
+// JSON document on stdout for scripts.
+#include "cli/Command.h"
+
+#include "store/Store.h"
+
+#include <hpt/Error.h>
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+#include <cmath>
+#include <cstdio>
+
+namespace {
+
+QByteArray number(double v) { return std::isnan(v) ? QByteArray() : QByteArray::number(v, 'g', 17); }
+
+// RFC 4180: quote a field holding a comma, quote or newline; double inner quotes.
+QByteArray csvField(QByteArray s) {
+    if (!s.contains(',') && !s.contains('"') && !s.contains('\n')) return s;
+    return '"' + s.replace("\"", "\"\"") + '"';
+}
+
+void writeFile(const QString& path, const QByteArray& data) {
+    QSaveFile f(path);  // written whole or not at all
+    if (!f.open(QIODevice::WriteOnly) || f.write(data) != data.size() || !f.commit())
+        throw hpt::Error(hpt::ErrorKind::Store, path.toStdString(),
+                         "cannot be written (" + f.errorString().toStdString() + "); check the folder and free space.");
+}
+
+void exportCsv(const hpt::Store& store, int64_t run, const QString& dir) {
+    if (!QDir().mkpath(dir))
+        throw hpt::Error(hpt::ErrorKind::Config, "--csv", "cannot create the folder " + dir.toStdString() + ".");
+    QByteArray metrics = "step,key,value,wall_time_s\n";
+    store.forEachMetric(run, {}, [&](const hpt::MetricPoint& m) {
+        metrics += QByteArray::number(qint64(m.step)) + ',' + csvField(QByteArray::fromStdString(m.key)) + ',' +
+                   number(m.value) + ',' + number(m.wallTime) + '\n';
+    });
+    writeFile(QDir(dir).filePath("metrics.csv"), metrics);
+    QByteArray events = "step,epoch,type,wall_time_s,payload\n";
+    for (const auto& e : store.events(run))
+        events += QByteArray::number(qint64(e.step)) + ',' + QByteArray::number(e.epoch) + ',' +
+                  csvField(QByteArray::fromStdString(e.type)) + ',' + number(e.wallTime) + ',' +
+                  csvField(QJsonDocument(e.payload).toJson(QJsonDocument::Compact)) + '\n';
+    writeFile(QDir(dir).filePath("events.csv"), events);
+    writeFile(QDir(dir).filePath("config.json"), QJsonDocument(store.runConfig(run)).toJson());
+    writeFile(QDir(dir).filePath("run.json"), QJsonDocument(store.runRecord(run)).toJson());
+}
+
+QJsonObject exportJson(const hpt::Store& store, int64_t run, int maxPoints) {
+    QJsonObject o = store.runRecord(run);
+    QJsonObject metrics;
+    for (const QString& key : store.metricKeys(run)) {
+        const auto steps = store.series(run, key, false, maxPoints);
+        QJsonArray s, v, w;
+        for (size_t i = 0; i < steps.x.size(); ++i) {
+            s.append(steps.x[i]);
+            v.append(std::isnan(steps.y[i]) ? QJsonValue() : QJsonValue(steps.y[i]));  // JSON has no NaN
+        }
+        if (maxPoints <= 0)
+            for (double t : store.series(run, key, true).x) w.append(t);
+        QJsonObject series{{"step", s}, {"value", v}};
+        if (maxPoints <= 0) series["wall_time_s"] = w;
+        metrics[key] = series;
+    }
+    o["metrics"] = metrics;
+    QJsonArray events;
+    for (const auto& e : store.events(run))
+        events.append(QJsonObject{{"step", double(e.step)}, {"epoch", e.epoch}, {"type", QString::fromStdString(e.type)},
+                                  {"wall_time_s", e.wallTime}, {"payload", e.payload}});
+    o["events"] = events;
+    return o;
+}
+
+int runExport(const QStringList& args) {
+    QCommandLineParser p;
+    p.setApplicationDescription("Export one run: --csv DIR writes metrics.csv, events.csv, config.json and run.json;\n"
+                                "--json prints the run record with its metrics and events on stdout.");
+    p.addHelpOption();
+    p.addOption({"store", "Run store file (default: $HPT_STORE, else the per-user store).", "FILE"});
+    p.addOption({"run", "The run id (see `hpt runs`).", "ID"});
+    p.addOption({"csv", "Write CSV and JSON files into DIR (created if missing).", "DIR"});
+    p.addOption({"json", "Print JSON on stdout."});
+    p.addOption({"max-points", "With --json: downsample each series to at most N points (min/max per bucket; 0 = all).",
+                 "N", "0"});
+    // --chart: the GUI engineer adds its option here (rendering lives in app/gui, not in this file).
+    if (!hpt::cli::parseOrFail(p, args)) return hpt::cli::BadArguments;
+
+    bool ok = false;
+    const qlonglong run = p.value("run").toLongLong(&ok);
+    if (!p.isSet("run") || !ok || run <= 0) {
+        std::fprintf(stderr, "%s: --run ID is required (a positive run id; `hpt runs` lists them).\n",
+                     qPrintable(args.value(0)));
+        return hpt::cli::BadArguments;
+    }
+    const int maxPoints = p.value("max-points").toInt(&ok);
+    if (!ok || maxPoints < 0) {
+        std::fprintf(stderr, "%s: --max-points must be a whole number >= 0.\n", qPrintable(args.value(0)));
+        return hpt::cli::BadArguments;
+    }
+    const bool anyOutput = p.isSet("csv") || p.isSet("json");  // --chart: count it as an output here too
+    if (!anyOutput) {
+        std::fprintf(stderr, "%s: say what to export: --csv DIR or --json.\n", qPrintable(args.value(0)));
+        return hpt::cli::BadArguments;
+    }
+    try {
+        const QString path = p.isSet("store") ? p.value("store") : hpt::Store::defaultPath();
+        const hpt::Store store(path, true);
+        if (!store.hasRun(run)) {
+            std::fprintf(stderr, "error: %s: there is no run %lld; `hpt runs --store %s` lists the runs.\n",
+                         qPrintable(path), run, qPrintable(path));
+            return hpt::cli::BadArguments;
+        }
+        if (p.isSet("csv")) {
+            exportCsv(store, run, p.value("csv"));
+            std::fprintf(stderr, "wrote metrics.csv, events.csv, config.json, run.json to %s\n", qPrintable(p.value("csv")));
+        }
+        if (p.isSet("json")) std::fputs(QJsonDocument(exportJson(store, run, maxPoints)).toJson().constData(), stdout);
+        // --chart: the GUI engineer handles it here.
+        return hpt::cli::Ok;
+    } catch (const std::exception& e) {
+        return hpt::cli::reportError(e);
+    }
+}
+
+}  // namespace
+
+HPT_COMMAND("export", "Export a run's metrics, events and config: --run ID --csv DIR | --json", runExport);
