@@ -1,0 +1,374 @@
+#include "config/Experiment.h"
+
+#include "plugin/PluginHost.h"
+
+#include <hpt/Error.h>
+#include <hpt/Params.h>
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <cmath>
+
+namespace hpt {
+
+namespace {
+
+[[noreturn]] void fail(const QString& field, const QString& why) { throw configError(field.toStdString(), why.toStdString()); }
+
+QString show(const QJsonValue& v) {
+    return QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
+}
+
+// Deep merge: objects merge key by key, anything else replaces.
+void mergeInto(QJsonObject& base, const QJsonObject& over) {
+    for (auto it = over.begin(); it != over.end(); ++it) {
+        if (it.value().isObject() && base.value(it.key()).isObject()) {
+            QJsonObject sub = base.value(it.key()).toObject();
+            mergeInto(sub, it.value().toObject());
+            base.insert(it.key(), sub);
+        } else {
+            base.insert(it.key(), it.value());
+        }
+    }
+}
+
+// Objects whose keys belong to someone else's schema (plugin params) or are
+// free-form (device roles, mapping overrides).
+bool freeForm(const QString& field) {
+    return field == "model.params" || field == "dataset.params" || field == "mapping.overrides" ||
+           field == "devices" || (field.startsWith("devices.") && field.endsWith(".params"));
+}
+
+void rejectUnknown(const QJsonObject& user, const QJsonObject& known, const QString& prefix) {
+    const QStringList names = known.keys();
+    for (auto it = user.begin(); it != user.end(); ++it) {
+        const QString field = prefix.isEmpty() ? it.key() : prefix + "." + it.key();
+        if (!known.contains(it.key())) {
+            const QString hint = nearestName(it.key(), names);
+            fail(field, QString("unknown key%1; known keys here: %2")
+                            .arg(hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint), names.join(", ")));
+        }
+        if (freeForm(field)) continue;
+        if (known.value(it.key()).isObject()) {
+            if (!it.value().isObject()) fail(field, QString("expected an object {...}, got %1").arg(show(it.value())));
+            rejectUnknown(it.value().toObject(), known.value(it.key()).toObject(), field);
+        }
+    }
+}
+
+struct Checker {
+    const QJsonObject& c;
+    QJsonValue at(const QString& f) const { return valueAt(c, f); }
+    double number(const QString& f, double lo, double hi, bool loOpen = false, bool hiOpen = false, bool integer = false) const {
+        const QJsonValue v = at(f);
+        if (!v.isDouble()) fail(f, QString("expected a number, got %1").arg(show(v)));
+        const double x = v.toDouble();
+        if (!std::isfinite(x)) fail(f, "must be finite");
+        if (integer && x != std::floor(x)) fail(f, QString("expected an integer, got %1").arg(x));
+        const bool below = loOpen ? x <= lo : x < lo, above = hiOpen ? x >= hi : x > hi;
+        if (below || above)
+            fail(f, QString("%1 is out of range %2%3, %4%5").arg(x).arg(loOpen ? "(" : "[").arg(lo).arg(hi).arg(hiOpen ? ")" : "]"));
+        return x;
+    }
+    double integer(const QString& f, double lo, double hi = 1e15) const { return number(f, lo, hi, false, false, true); }
+    void boolean(const QString& f) const {
+        if (!at(f).isBool()) fail(f, QString("expected true or false, got %1").arg(show(at(f))));
+    }
+    QString string(const QString& f) const {
+        if (!at(f).isString()) fail(f, QString("expected a string, got %1").arg(show(at(f))));
+        return at(f).toString();
+    }
+    QString choice(const QString& f, const QStringList& choices) const {
+        const QString s = string(f);
+        if (!choices.contains(s)) {
+            const QString hint = nearestName(s, choices);
+            fail(f, QString("'%1' is not one of %2%3").arg(s, choices.join(", "),
+                                                              hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint)));
+        }
+        return s;
+    }
+    QStringList strings(const QString& f, bool nonEmpty = false) const {
+        if (!at(f).isArray()) fail(f, QString("expected a list of strings, got %1").arg(show(at(f))));
+        QStringList out;
+        for (const auto& v : at(f).toArray()) {
+            if (!v.isString()) fail(f, QString("expected a list of strings; %1 is not a string").arg(show(v)));
+            out << v.toString();
+        }
+        if (nonEmpty && out.isEmpty()) fail(f, "must not be empty");
+        return out;
+    }
+    void object(const QString& f) const {
+        if (!at(f).isObject()) fail(f, QString("expected an object {...}, got %1").arg(show(at(f))));
+    }
+};
+
+void validate(const QJsonObject& c) {
+    const Checker k{c};
+    k.string("name");
+    k.string("model.name");
+    k.string("model.preset");
+    k.string("dataset.name");
+    k.string("dataset.data_dir");
+
+    k.integer("training.epochs", 1);
+    k.integer("training.batch_size", 1);
+    k.integer("training.max_steps", 0);
+    k.choice("training.optimizer", {"adamw", "adam"});
+    k.number("training.lr", 0, 10, true);
+    k.number("training.weight_decay", 0, 1);
+    k.integer("training.lr_step_epochs", 0);
+    k.number("training.lr_gamma", 0, 1, true);
+    k.integer("training.seed", 0, 9007199254740991.0);
+    k.choice("training.torch_device", {"auto", "cpu", "cuda"});
+    k.integer("training.threads", 0, 1024);
+
+    k.choice("switching.mode", {"hybrid", "full", "lora"});
+    k.integer("switching.check_every", 1);
+    k.number("switching.tau_loss", 0, 1e9, true);
+    k.number("switching.tau_w", 0, 1e9, true);
+    k.strings("switching.monitored_layers");
+    k.integer("switching.ttest_window", 2);
+    k.number("switching.alpha", 0, 1, true, true);
+    k.boolean("switching.welch");
+    k.integer("switching.min_steps", 0);
+    k.integer("switching.max_dual_attempts", 0);
+
+    const QJsonValue rank = k.at("lora.rank");
+    if (rank.isString()) {
+        if (rank.toString() != "auto") fail("lora.rank", QString("expected a positive integer or \"auto\", got %1").arg(show(rank)));
+    } else {
+        k.integer("lora.rank", 1);
+        const QJsonValue d = k.at("model.params.d_model");
+        if (d.isDouble() && rank.toDouble() > d.toDouble())
+            fail("lora.rank", QString("rank %1 exceeds the model width d_model = %2; choose 1..%2")
+                                  .arg(rank.toDouble()).arg(d.toDouble()));
+    }
+    k.number("lora.alpha", 0, 1e9, true);
+    k.number("lora.dropout", 0, 1, false, true);
+    k.strings("lora.targets", true);
+    k.strings("lora.modules_to_save");
+    k.number("lora.auto.energy", 0, 1, true);
+    k.choice("lora.auto.reduce", {"max", "percentile"});
+    k.number("lora.auto.percentile", 0, 100);
+    k.integer("lora.auto.r_min", 1);
+    k.integer("lora.auto.r_max", 1);
+    if (k.at("lora.auto.r_min").toDouble() > k.at("lora.auto.r_max").toDouble())
+        fail("lora.auto.r_min", "must not exceed lora.auto.r_max");
+    k.boolean("lora.auto.power_of_two");
+
+    k.string("mapping.preset");
+    k.object("mapping.overrides");
+    k.object("devices");
+    for (const QString& role : c.value("devices").toObject().keys()) {
+        const QString f = "devices." + role;
+        k.object(f);
+        rejectUnknown(k.at(f).toObject(), QJsonObject{{"plugin", ""}, {"preset", ""}, {"params", QJsonObject()}}, f);
+        k.string(f + ".plugin");
+        if (k.at(f + ".preset").isUndefined()) continue;
+        k.string(f + ".preset");
+    }
+
+    k.integer("id.every", 0);
+    for (const QString& m : k.strings("id.methods"))
+        if (!QStringList{"spectrum", "twonn", "mle"}.contains(m))
+            fail("id.methods", QString("unknown method '%1'; choose from spectrum, twonn, mle").arg(m));
+    k.number("id.energy", 0, 1, true);
+    k.integer("id.k", 1);
+    k.integer("id.probe_samples", 2);
+
+    k.integer("checkpoint.every", 0);
+    k.string("checkpoint.dir");
+}
+
+QJsonValue parseSetValue(const QString& text) {
+    QJsonParseError err;
+    const QJsonDocument d = QJsonDocument::fromJson(("[" + text + "]").toUtf8(), &err);
+    if (err.error == QJsonParseError::NoError && d.isArray() && d.array().size() == 1) return d.array().at(0);
+    return QJsonValue(text);
+}
+
+}  // namespace
+
+QJsonObject builtinExperimentDefaults() {
+    const QJsonDocument d = QJsonDocument::fromJson(R"({
+      "name": "",
+      "model":   {"name": "", "preset": "", "params": {}},
+      "dataset": {"name": "", "data_dir": "", "params": {}},
+      "training": {"epochs": 24, "batch_size": 1, "max_steps": 0, "optimizer": "adamw", "lr": 1e-4,
+                   "weight_decay": 1e-4, "lr_step_epochs": 3, "lr_gamma": 0.6, "seed": 42,
+                   "torch_device": "auto", "threads": 0},
+      "switching": {"mode": "hybrid", "check_every": 365, "tau_loss": 0.1, "tau_w": 0.01, "monitored_layers": [],
+                    "ttest_window": 365, "alpha": 0.01, "welch": false, "min_steps": 0, "max_dual_attempts": 0},
+      "lora": {"rank": 8, "alpha": 64, "dropout": 0.1, "targets": ["*.attn.q", "*.attn.v"],
+               "modules_to_save": ["embed", "reduce", "decoder"],
+               "auto": {"energy": 0.9, "reduce": "max", "percentile": 90, "r_min": 2, "r_max": 64, "power_of_two": true}},
+      "mapping": {"preset": "hpt", "overrides": {}},
+      "devices": {"gpu": {"plugin": "gpu", "preset": "H100", "params": {}},
+                  "systolic": {"plugin": "systolic", "preset": "default", "params": {}},
+                  "reram": {"plugin": "reram", "preset": "isaac", "params": {}}},
+      "id": {"every": 0, "methods": ["spectrum"], "energy": 0.9, "k": 10, "probe_samples": 64},
+      "checkpoint": {"every": 0, "dir": ""}
+    })");
+    return d.object();
+}
+
+QJsonValue valueAt(const QJsonObject& config, const QString& dottedKey) {
+    const QStringList parts = dottedKey.split('.');
+    QJsonValue v = config;
+    for (const auto& p : parts) {
+        if (!v.isObject()) return QJsonValue(QJsonValue::Undefined);
+        v = v.toObject().value(p);
+    }
+    return v;
+}
+
+static void setIn(QJsonObject& o, const QStringList& parts, int i, const QJsonValue& value, const QString& full) {
+    if (i == parts.size() - 1) {
+        o.insert(parts[i], value);
+        return;
+    }
+    QJsonValue child = o.value(parts[i]);
+    if (!child.isUndefined() && !child.isObject())
+        fail(full, QString("'%1' is not an object, so '%2' cannot be set inside it").arg(parts.mid(0, i + 1).join('.'), full));
+    QJsonObject sub = child.toObject();
+    setIn(sub, parts, i + 1, value, full);
+    o.insert(parts[i], sub);
+}
+
+void setValueAt(QJsonObject& config, const QString& dottedKey, const QJsonValue& value) {
+    const QStringList parts = dottedKey.split('.');
+    for (const auto& p : parts)
+        if (p.isEmpty()) fail(dottedKey, "empty component in the key; write e.g. lora.rank=4");
+    setIn(config, parts, 0, value, dottedKey);
+}
+
+void applySetOverride(QJsonObject& config, const QString& assignment) {
+    const int eq = assignment.indexOf('=');
+    if (eq <= 0)
+        fail("--set", QString("'%1' is not key=value; write e.g. --set lora.rank=4").arg(assignment));
+    setValueAt(config, assignment.left(eq).trimmed(), parseSetValue(assignment.mid(eq + 1).trimmed()));
+}
+
+QJsonObject loadExperimentFile(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        fail(path, QString("cannot open the experiment file: %1").arg(f.errorString()));
+    const QByteArray bytes = f.readAll();
+    QJsonParseError err;
+    const QJsonDocument d = QJsonDocument::fromJson(bytes, &err);
+    if (err.error != QJsonParseError::NoError) {
+        int line = 1, col = 1;
+        for (int i = 0; i < err.offset && i < bytes.size(); ++i) {
+            if (bytes[i] == '\n') { ++line; col = 1; } else { ++col; }
+        }
+        fail(path, QString("line %1, column %2 (offset %3): %4; fix the JSON syntax there")
+                       .arg(line).arg(col).arg(err.offset).arg(err.errorString()));
+    }
+    if (!d.isObject()) fail(path, "an experiment file must hold one JSON object {...}");
+    return d.object();
+}
+
+QJsonObject resolveExperiment(const QJsonObject& userIn, const PluginHost& host, const QStringList& sets) {
+    QJsonObject user = userIn;
+    for (const auto& s : sets) applySetOverride(user, s);
+
+    const QJsonObject defaults = builtinExperimentDefaults();
+    rejectUnknown(user, defaults, "");
+
+    const QString modelName = valueAt(user, "model.name").toString();
+    if (modelName.isEmpty())
+        fail("model.name", QString("every experiment names a model; available: %1").arg(host.names(PluginKind::Model).join(", ")));
+    const PluginRecord* model = host.find(PluginKind::Model, modelName);
+    if (!model) {
+        const QStringList names = host.names(PluginKind::Model);
+        const QString hint = nearestName(modelName, names);
+        fail("model.name", QString("no model plugin '%1'%2; available: %3")
+                               .arg(modelName, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint), names.join(", ")));
+    }
+
+    // Layers: built-in ← model metadata blocks ← preset_defaults[preset] ← user.
+    QJsonObject c = defaults;
+    const QString preset = valueAt(user, "model.preset").toString();
+    QJsonObject modelLayer;
+    for (const char* block : {"training", "lora", "switching"})
+        if (model->meta.value(block).isObject()) modelLayer.insert(block, model->meta.value(block));
+    const QJsonObject presetDefaults = model->meta.value("preset_defaults").toObject().value(preset).toObject();
+    for (auto* layer : {&modelLayer}) {
+        try {
+            rejectUnknown(*layer, defaults, "");
+        } catch (const Error& e) {
+            throw pluginError(modelName.toStdString(), std::string("metadata defaults: ") + e.what());
+        }
+    }
+    mergeInto(c, modelLayer);
+    {
+        QJsonObject pd;
+        for (const char* block : {"training", "lora", "switching"})
+            if (presetDefaults.value(block).isObject()) pd.insert(block, presetDefaults.value(block));
+        try {
+            rejectUnknown(pd, defaults, "");
+        } catch (const Error& e) {
+            throw pluginError(modelName.toStdString(), std::string("preset_defaults: ") + e.what());
+        }
+        mergeInto(c, pd);
+    }
+    // Devices: the user's map replaces the default roles wholesale (so a run
+    // can price fewer devices or none).
+    const bool userDevices = user.contains("devices");
+    mergeInto(c, user);
+    if (userDevices) c.insert("devices", user.value("devices"));
+
+    if (c.value("name").toString().isEmpty())
+        c.insert("name", modelName + (preset.isEmpty() ? QString() : "-" + preset));
+
+    // Plugin parameters against their schemas.
+    QJsonObject m = c.value("model").toObject();
+    if (!m.value("params").isObject()) fail("model.params", "expected an object {...}");
+    m.insert("params", resolveParams(model->params, model->meta.value("presets").toObject(), preset,
+                                     m.value("params").toObject(), "model.params"));
+    c.insert("model", m);
+
+    QJsonObject d = c.value("dataset").toObject();
+    QString dataName = d.value("name").toString();
+    if (dataName.isEmpty()) dataName = model->meta.value("dataset").toString(modelName);
+    const PluginRecord* data = host.find(PluginKind::Dataset, dataName);
+    if (!data) {
+        const QStringList names = host.names(PluginKind::Dataset);
+        const QString hint = nearestName(dataName, names);
+        fail("dataset.name", QString("no dataset plugin '%1'%2; available: %3")
+                                 .arg(dataName, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint), names.join(", ")));
+    }
+    d.insert("name", dataName);
+    if (!d.value("params").isObject()) fail("dataset.params", "expected an object {...}");
+    d.insert("params", resolveParams(data->params, data->meta.value("presets").toObject(), QString(),
+                                     d.value("params").toObject(), "dataset.params"));
+    c.insert("dataset", d);
+
+    validate(c);
+
+    QJsonObject devs = c.value("devices").toObject();
+    for (const QString& role : devs.keys()) {
+        QJsonObject r = devs.value(role).toObject();
+        const QString plugin = r.value("plugin").toString();
+        const PluginRecord* rec = host.find(PluginKind::Device, plugin);
+        if (!rec) {
+            const QStringList names = host.names(PluginKind::Device);
+            const QString hint = nearestName(plugin, names);
+            fail("devices." + role + ".plugin",
+                 QString("no device plugin '%1'%2; available: %3 (or remove the role to skip pricing it)")
+                     .arg(plugin, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint),
+                          names.isEmpty() ? "none" : names.join(", ")));
+        }
+        const QString devPreset = r.value("preset").toString();
+        const QJsonObject presets = rec->meta.value("presets").toObject();
+        r.insert("preset", devPreset);
+        r.insert("params", resolveParams(rec->params, presets, presets.contains(devPreset) || !devPreset.isEmpty() ? devPreset : QString(),
+                                         r.value("params").toObject(), "devices." + role + ".params"));
+        devs.insert(role, r);
+    }
+    c.insert("devices", devs);
+    return c;
+}
+
+}  // namespace hpt

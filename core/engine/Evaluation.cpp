@@ -1,0 +1,43 @@
+#include "engine/Evaluation.h"
+
+#include "stats/Metrics.h"
+
+namespace hpt {
+
+static QJsonObject toJson(const RegressionMetrics& m) {
+    return {{"mse", m.mse}, {"rmse", m.rmse}, {"mae", m.mae}, {"r2", m.r2}, {"nse", m.nse}, {"n", qint64(m.n)}};
+}
+
+QJsonObject regressionReport(const torch::Tensor& pred, const torch::Tensor& truth, const std::vector<std::string>& names) {
+    QJsonObject out = toJson(regressionMetrics(pred, truth));
+    if (pred.dim() == 2 && pred.size(1) > 1) {
+        const auto cols = perColumnMetrics(pred, truth);
+        QJsonObject per;
+        for (size_t i = 0; i < cols.size(); ++i)
+            per.insert(names.size() == cols.size() ? QString::fromStdString(names[i]) : QString::number(i), toJson(cols[i]));
+        out.insert("per_station", per);
+    }
+    return out;
+}
+
+QJsonObject evaluate(Model& model, const Dataset& data, int64_t chunk) {
+    const Split& test = data.test();
+    torch::NoGradGuard ng;
+    auto& m = model.module();
+    const bool wasTraining = m.is_training();
+    m.eval();
+    const auto device = m.parameters().empty() ? torch::Device(torch::kCPU) : m.parameters().front().device();
+    std::vector<torch::Tensor> preds;
+    for (int64_t i = 0; i < test.size(); i += chunk)
+        preds.push_back(model.forward(test.x.slice(0, i, std::min(i + chunk, test.size())).to(device)).to(torch::kCPU));
+    m.train(wasTraining);
+    const torch::Tensor pred = data.toRealUnits(torch::cat(preds));
+    const torch::Tensor truth = data.toRealUnits(test.y);
+    const DatasetInfo info = data.info();
+    QJsonObject r = regressionReport(pred, truth, info.stations);
+    r.insert("unit", QString::fromStdString(info.targetUnit));
+    r.insert("baselines", data.baselines());
+    return r;
+}
+
+}  // namespace hpt

@@ -1,0 +1,29 @@
+#pragma once
+// Plateau check: every check_every batches the window's average training loss
+// a₂ joins the two previous averages a₀, a₁; the loss has plateaued when the
+// three-window rule holds with τ_loss (reference 0.1).
+#include "engine/ConvergenceRule.h"
+
+#include <vector>
+
+namespace hpt {
+
+class PlateauCheck {
+public:
+    explicit PlateauCheck(double tauLoss) : tau_(tauLoss) {}
+    // Per batch, in the FULL phase (no allocation).
+    void addLoss(double loss) { sum_ += loss; ++count_; }
+    // At a check: closes the window and judges the last three averages.
+    ConvergenceVerdict check();
+    void reset() { averages_.clear(); sum_ = 0; count_ = 0; }
+
+    // State for checkpoints.
+    std::vector<double> averages_;
+    double sum_ = 0;
+    long long count_ = 0;
+
+private:
+    double tau_;
+};
+
+}  // namespace hpt

@@ -1,0 +1,666 @@
+#include "engine/Trainer.h"
+
+#include "config/Experiment.h"
+#include "cost/StepCoster.h"
+#include "engine/Checkpoint.h"
+#include "engine/Evaluation.h"
+#include "engine/Optimizer.h"
+#include "engine/PhaseController.h"
+#include "engine/PlateauCheck.h"
+#include "engine/WeightDistanceCheck.h"
+#include "id/AutoRank.h"
+#include "lora/AdapterInjector.h"
+#include "plugin/PluginHost.h"
+#include "stats/TTest.h"
+#include "util/RuntimeInfo.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QJsonArray>
+#include <QThread>
+#include <chrono>
+#include <cmath>
+
+namespace hpt {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+QJsonObject datasetInfoJson(const DatasetInfo& i) {
+    QJsonArray features, stations;
+    for (const auto& f : i.features) features.append(QString::fromStdString(f));
+    for (const auto& s : i.stations) stations.append(QString::fromStdString(s));
+    return {{"name", QString::fromStdString(i.name)}, {"synthetic", i.synthetic},
+            {"source", QString::fromStdString(i.source)}, {"path", QString::fromStdString(i.path)},
+            {"sha256", QString::fromStdString(i.sha256)}, {"features", features}, {"stations", stations},
+            {"target", QString::fromStdString(i.target)}, {"target_unit", QString::fromStdString(i.targetUnit)},
+            {"missing_policy", QString::fromStdString(i.missingPolicy)}, {"normalization", i.normalization},
+            {"notes", i.notes}};
+}
+
+QJsonObject costJson(const Cost& c) {
+    return {{"cycles", c.cycles}, {"time_s", c.seconds}, {"energy_j", c.joules}, {"writes", c.cellWrites}};
+}
+
+QJsonArray toArray(const std::vector<double>& v) {
+    QJsonArray a;
+    for (double x : v) a.append(x);
+    return a;
+}
+
+std::vector<double> fromArray(const QJsonValue& v) {
+    std::vector<double> out;
+    for (const auto& x : v.toArray()) out.push_back(x.toDouble());
+    return out;
+}
+}  // namespace
+
+struct Trainer::Impl {
+    Impl(Trainer& t, const PluginHost& h, const QJsonObject& c, RunSink& s, const TrainerOptions& o)
+        : self(t), host(h), config(c), sink(s), opts(o), ctl(SwitchingOptions::fromJson(c.value("switching").toObject())),
+          plateau(c.value("switching").toObject().value("tau_loss").toDouble(0.1)) {}
+
+    Trainer& self;
+    const PluginHost& host;
+    QJsonObject config;
+    RunSink& sink;
+    TrainerOptions opts;
+
+    torch::Device device{torch::kCPU};
+    QString deviceName = "cpu";
+    QString ckptDir;
+    std::unique_ptr<Dataset> data;
+    ModelShape shape;
+    std::unique_ptr<Model> theta, thetaP;  // Θ and its LoRA copy Θ′
+    std::unique_ptr<FlatAdam> optTheta, optP;
+    std::unique_ptr<StepCoster> coster;
+    torch::Tensor trainX, trainY;
+    std::map<std::string, torch::Tensor> startTargets;  // for lora.rank = "auto"
+
+    PhaseController ctl;
+    PlateauCheck plateau;
+    std::unique_ptr<WeightDistanceCheck> wcheck;
+    LoraSpec lora;
+    bool autoRank = false;
+
+    int64_t seed = 42, batchSize = 1, stepsPerEpoch = 0, totalSteps = 0, ckptEvery = 0;
+    int epochs = 1, epoch = 0;
+    int64_t step = 0, batchInEpoch = 0, switchStep = -1, dualStep = -1;
+    double lr0 = 1e-4, lr = 1e-4, gamma = 0.6;
+    int lrStepEpochs = 3;
+    double priorWall = 0;  // wall time of earlier segments of a resumed run
+    Clock::time_point t0;
+    std::map<std::string, Cost> costTotal;
+    std::map<std::string, std::map<std::string, Cost>> costPerPhase;
+    std::vector<MetricPoint> pending;
+    Clock::time_point lastFlush;
+    double lastLoss = 0;
+
+    double wall() const { return priorWall + std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+    void emitEvent(const std::string& type, const QJsonObject& payload) {
+        flush();
+        RunEvent e;
+        e.step = step;
+        e.epoch = epoch;
+        e.type = type;
+        e.payload = payload;
+        e.wallTime = wall();
+        sink.event(e);
+    }
+    void metric(const char* key, double v) { pending.push_back({step, key, v, wall()}); }
+    void metric(const std::string& key, double v) { pending.push_back({step, key, v, wall()}); }
+    void flush() {
+        if (!pending.empty()) sink.metrics(pending);
+        pending.clear();
+        lastFlush = Clock::now();
+    }
+
+    std::unique_ptr<Model> createModel() {
+        const QJsonObject m = config.value("model").toObject();
+        auto* plugin = host.model(m.value("name").toString());
+        auto model = plugin->create(shape, m.value("params").toObject());
+        model->module().to(device);
+        model->module().train();
+        return model;
+    }
+
+    AdamOptions adamOptions() const {
+        const QJsonObject t = config.value("training").toObject();
+        AdamOptions a;
+        a.lr = lr0;
+        a.weightDecay = t.value("weight_decay").toDouble(1e-4);
+        a.decoupled = t.value("optimizer").toString("adamw") == "adamw";
+        return a;
+    }
+
+    std::vector<std::string> monitoredLayers() {
+        QStringList chosen;
+        for (const auto& v : config.value("switching").toObject().value("monitored_layers").toArray()) chosen << v.toString();
+        const auto all = theta->attentionLayers();
+        if (chosen == QStringList{"all"}) return all;
+        if (chosen.isEmpty()) {
+            // The reference monitors the last attention layer (SWE, weather).
+            if (all.empty()) throw pluginError(config.value("model").toObject().value("name").toString().toStdString(),
+                                               "the model lists no attention layers to monitor");
+            return {all.back()};
+        }
+        std::vector<std::string> out;
+        for (const auto& c : chosen) out.push_back(c.toStdString());
+        return out;
+    }
+
+    // Θ′ = copy of Θ (or a fresh model in the "lora" baseline) with adapters on the targets.
+    void buildLoraCopy(Model* from) {
+        thetaP = createModel();
+        if (from) copyByName(from->module(), thetaP->module());
+        if (autoRank) {
+            std::map<std::string, torch::Tensor> delta;
+            const auto params = (from ? from : thetaP.get())->module().named_parameters(true);
+            for (const auto& [name, w0] : startTargets) delta[name] = (params[name].detach().to(torch::kCPU) - w0);
+            const auto choice = chooseRank(delta, AutoRankRule::fromJson(config.value("lora").toObject().value("auto").toObject()));
+            lora.rank = choice.rank;
+            emitEvent("auto_rank", choice.toJson());
+        }
+        const auto targets = injectAdapters(thetaP->module(), lora);
+        thetaP->module().to(device);
+        optP = std::make_unique<FlatAdam>(thetaP->module(), adamOptions());
+        QJsonArray t;
+        for (const auto& n : targets) t.append(QString::fromStdString(n));
+        lastAdapter = QJsonObject{{"targets", t}, {"rank", qint64(lora.rank)}, {"alpha", lora.alpha},
+                                  {"dropout", lora.dropout},
+                                  {"trainable", qint64(countTrainableParameters(thetaP->module()))},
+                                  {"total", qint64(countParameters(thetaP->module()))}};
+    }
+    QJsonObject lastAdapter;
+
+    void enterPhaseCosts(Phase p) {
+        if (!coster) return;
+        auto add = [&](const std::map<std::string, Cost>& m) {
+            for (const auto& [role, c] : m) {
+                costTotal[role] += c;
+                costPerPhase[toString(p)][role] += c;
+            }
+        };
+        if (theta && p != Phase::Lora) add(coster->enterPhase(p, theta->trace(batchSize)));
+        if (thetaP) add(coster->enterPhase(p, thetaP->trace(batchSize)));
+    }
+
+    void setup() {
+        const QJsonObject t = config.value("training").toObject();
+        seed = t.value("seed").toInteger(42);
+        batchSize = t.value("batch_size").toInteger(1);
+        epochs = t.value("epochs").toInt(1);
+        lr0 = lr = t.value("lr").toDouble(1e-4);
+        gamma = t.value("lr_gamma").toDouble(0.6);
+        lrStepEpochs = t.value("lr_step_epochs").toInt(3);
+        ckptEvery = config.value("checkpoint").toObject().value("every").toInteger(0);
+        if (t.value("threads").toInt(0) > 0) torch::set_num_threads(t.value("threads").toInt());
+
+        QString dev = opts.torchDevice.isEmpty() ? t.value("torch_device").toString("auto") : opts.torchDevice;
+        const bool cuda = torch::cuda::is_available();
+        if (dev == "cuda" && !cuda)
+            throw configError("training.torch_device", "CUDA was requested but this LibTorch has no usable CUDA device; use auto or cpu");
+        device = (dev == "cuda" || (dev == "auto" && cuda)) ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+        deviceName = device.is_cuda() ? "cuda" : "cpu";
+
+        const QJsonObject l = config.value("lora").toObject();
+        autoRank = l.value("rank").isString();
+        lora.rank = autoRank ? 0 : l.value("rank").toInteger(8);
+        lora.alpha = l.value("alpha").toDouble(64);
+        lora.dropout = l.value("dropout").toDouble(0.1);
+        lora.targets.clear();
+        lora.modulesToSave.clear();
+        for (const auto& v : l.value("targets").toArray()) lora.targets << v.toString();
+        for (const auto& v : l.value("modules_to_save").toArray()) lora.modulesToSave << v.toString();
+
+        ckptDir = opts.checkpointDir;
+        if (ckptDir.isEmpty()) ckptDir = config.value("checkpoint").toObject().value("dir").toString();
+        if (ckptDir.isEmpty())
+            ckptDir = QDir::temp().filePath(QString("hpt-run-%1-%2-%3")
+                                                .arg(config.value("name").toString(), QDateTime::currentDateTimeUtc().toString("yyyyMMdd-HHmmss"))
+                                                .arg(QCoreApplication::applicationPid()));
+
+        // Data and model. Seeding first makes initialisation and dropout reproducible.
+        torch::manual_seed(uint64_t(seed));
+        const QJsonObject d = config.value("dataset").toObject();
+        data = host.dataset(d.value("name").toString())->load(d.value("params").toObject(), d.value("data_dir").toString());
+        const Split& tr = data->train();
+        if (tr.size() < 1 || tr.x.dim() != 3 || tr.y.dim() != 2)
+            throw dataError(d.value("name").toString().toStdString(), "the training split is empty or not [N, stations, features] / [N, outputs]");
+        shape = {tr.x.size(1), tr.x.size(2), tr.y.size(1)};
+        trainX = tr.x.to(device);
+        trainY = tr.y.to(device);
+        stepsPerEpoch = (tr.size() + batchSize - 1) / batchSize;
+        totalSteps = stepsPerEpoch * epochs;
+        const int64_t maxSteps = t.value("max_steps").toInteger(0);
+        if (maxSteps > 0) totalSteps = std::min(totalSteps, maxSteps);
+
+        theta = createModel();
+        wcheck = std::make_unique<WeightDistanceCheck>(config.value("switching").toObject().value("tau_w").toDouble(0.01),
+                                                       monitoredLayers());
+        if (!config.value("devices").toObject().isEmpty())
+            coster = std::make_unique<StepCoster>(host, config.value("mapping").toObject(), config.value("devices").toObject());
+        if (autoRank) {
+            torch::NoGradGuard ng;
+            const auto params = theta->module().named_parameters(true);
+            for (const auto& tname : adapterTargets(theta->module(), lora.targets))
+                startTargets[tname + ".weight"] = params[tname + ".weight"].detach().to(torch::kCPU).clone();
+        }
+        // The sizes pass here only for ranking; adapters keep a plain "q"/"v" name map.
+        if (ctl.phase() == Phase::Lora) {
+            buildLoraCopy(nullptr);
+            theta.reset();
+        } else {
+            optTheta = std::make_unique<FlatAdam>(theta->module(), adamOptions());
+            wcheck->start(theta->module());
+        }
+    }
+
+    // ---- checkpoints -------------------------------------------------------
+    QJsonObject stateJson() const {
+        QJsonObject cost;
+        for (const auto& [role, c] : costTotal) cost.insert(QString::fromStdString(role), costJson(c));
+        return {{"format", 1}, {"config", config}, {"step", qint64(step)}, {"epoch", epoch},
+                {"batch_in_epoch", qint64(batchInEpoch)}, {"lr", lr}, {"switch_step", qint64(switchStep)},
+                {"dual_step", qint64(dualStep)}, {"lora_rank", qint64(lora.rank)},
+                {"controller", ctl.state()}, {"plateau_averages", toArray(plateau.averages_)},
+                {"plateau_sum", plateau.sum_}, {"plateau_count", qint64(plateau.count_)},
+                {"weight_distances", toArray(wcheck->distances_)}, {"wall_s", wall()}, {"device", deviceName},
+                {"has_theta", bool(theta)}, {"has_theta_prime", bool(thetaP)}};
+    }
+
+    void writeCheckpoint(const char* why) {
+        flush();
+        Checkpoint::write(ckptDir, stateJson(), [&](torch::serialize::OutputArchive& a) {
+            if (theta) {
+                for (const auto& p : theta->module().named_parameters(true)) a.write("theta." + p.key(), p.value().detach().cpu());
+                for (const auto& b : theta->module().named_buffers(true)) a.write("theta." + b.key(), b.value().cpu(), true);
+                optTheta->save(a, "opt_theta");
+            }
+            if (thetaP) {
+                for (const auto& p : thetaP->module().named_parameters(true)) a.write("thetap." + p.key(), p.value().detach().cpu());
+                for (const auto& b : thetaP->module().named_buffers(true)) a.write("thetap." + b.key(), b.value().cpu(), true);
+                optP->save(a, "opt_thetap");
+            }
+            if (wcheck->previous_.defined()) a.write("weight_snapshot", wcheck->previous_.cpu());
+            for (const auto& [n, w] : startTargets) a.write("start_target." + n, w);
+            auto gen = at::detail::getDefaultCPUGenerator();
+            std::lock_guard<std::mutex> lock(gen.mutex());
+            a.write("rng.cpu", gen.get_state());
+        });
+        emitEvent("checkpoint", {{"reason", why}, {"dir", ckptDir}, {"phase", toString(ctl.phase())}});
+    }
+
+    void resume() {
+        CheckpointData ck = Checkpoint::read(opts.resumeFrom);
+        if (!ck.rejected.isEmpty()) emitEvent("checkpoint_corrupt", {{"reason", ck.rejected}});
+        const QJsonObject s = ck.state;
+        step = s.value("step").toInteger();
+        epoch = s.value("epoch").toInt();
+        batchInEpoch = s.value("batch_in_epoch").toInteger();
+        lr = s.value("lr").toDouble();
+        switchStep = s.value("switch_step").toInteger(-1);
+        dualStep = s.value("dual_step").toInteger(-1);
+        ctl.restore(s.value("controller").toObject());
+        plateau.averages_ = fromArray(s.value("plateau_averages"));
+        plateau.sum_ = s.value("plateau_sum").toDouble();
+        plateau.count_ = s.value("plateau_count").toInteger();
+        wcheck->distances_ = fromArray(s.value("weight_distances"));
+        priorWall = s.value("wall_s").toDouble();
+        auto& a = ck.tensors;
+        torch::NoGradGuard ng;
+        auto loadModule = [&](torch::nn::Module& m, const std::string& prefix) {
+            for (auto& p : m.named_parameters(true)) {
+                torch::Tensor t;
+                a.read(prefix + p.key(), t);
+                p.value().copy_(t);
+            }
+            for (auto& b : m.named_buffers(true)) {
+                torch::Tensor t;
+                a.read(prefix + b.key(), t, true);
+                b.value().copy_(t);
+            }
+        };
+        for (auto& [n, w] : startTargets) a.read("start_target." + n, w);
+        if (s.value("has_theta").toBool()) {
+            if (!theta) theta = createModel();
+            if (!optTheta) optTheta = std::make_unique<FlatAdam>(theta->module(), adamOptions());
+            loadModule(theta->module(), "theta.");
+            optTheta->load(a, "opt_theta");
+        } else {
+            theta.reset();
+            optTheta.reset();
+        }
+        thetaP.reset();
+        optP.reset();
+        if (s.value("has_theta_prime").toBool()) {
+            const bool wasAuto = autoRank;
+            autoRank = false;  // the rank chosen then is stored
+            lora.rank = s.value("lora_rank").toInteger(lora.rank);
+            buildLoraCopy(nullptr);
+            autoRank = wasAuto;
+            loadModule(thetaP->module(), "thetap.");
+            optP->load(a, "opt_thetap");
+        }
+        torch::Tensor snap;
+        try {
+            a.read("weight_snapshot", snap);
+            wcheck->previous_ = snap.to(torch::kFloat64);
+        } catch (const c10::Error&) {
+            wcheck->previous_ = torch::Tensor();
+        }
+        torch::Tensor rng;
+        a.read("rng.cpu", rng);
+        auto gen = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        gen.set_state(rng);
+        emitEvent("resume", {{"from", ck.file}, {"step", qint64(step)}, {"phase", toString(ctl.phase())}});
+    }
+
+    // ---- one step ----------------------------------------------------------
+    double trainStep(Model& m, FlatAdam& opt, const torch::Tensor& x, const torch::Tensor& y) {
+        auto loss = torch::mse_loss(m.forward(x), y);
+        loss.backward();
+        const double v = loss.item<double>();
+        if (std::isfinite(v)) opt.step(lr);
+        return v;
+    }
+
+    void guard(double loss, const char* which) {
+        if (std::isfinite(loss)) return;
+        const QString msg = QString("the %1 loss became %2 at step %3 (epoch %4) in the %5 phase; lower training.lr "
+                                    "or check the data for extreme values, then resume from the last good checkpoint in %6")
+                                .arg(which).arg(loss).arg(step).arg(epoch + 1).arg(toString(ctl.phase())).arg(ckptDir);
+        emitEvent("diverged", {{"loss", which}, {"value", QString::number(loss)}, {"phase", toString(ctl.phase())},
+                               {"checkpoint_dir", ckptDir}});
+        throw Error(ErrorKind::Diverged, QString("step %1").arg(step).toStdString(), msg.toStdString());
+    }
+
+    void addCosts(Phase p) {
+        if (!coster) return;
+        auto add = [&](const std::map<std::string, Cost>& m) {
+            for (const auto& [role, c] : m) {
+                costTotal[role] += c;
+                costPerPhase[toString(p)][role] += c;
+            }
+        };
+        if (theta && p != Phase::Lora) add(coster->stepCost(traceTheta, p));
+        if (thetaP) add(coster->stepCost(traceP, p));
+    }
+    Trace traceTheta, traceP;
+    void refreshTraces() {
+        traceTheta = theta ? theta->trace(batchSize) : Trace{};
+        traceP = thetaP ? thetaP->trace(batchSize) : Trace{};
+    }
+
+    void onPhaseChange(Phase from, Phase to, const char* why, QJsonObject extra = {}) {
+        extra.insert("from", toString(from));
+        extra.insert("to", toString(to));
+        extra.insert("reason", why);
+        if (thetaP) extra.insert("adapter", lastAdapter);
+        refreshTraces();
+        enterPhaseCosts(to);
+        emitEvent("phase", extra);
+        writeCheckpoint("phase change");
+    }
+
+    void afterStep(double lossFull, double lossLora) {
+        const Phase before = ctl.phase();
+        if (before == Phase::Full) plateau.addLoss(lossFull);
+        if (ctl.checkDue(step)) {
+            const auto pv = plateau.check();
+            const auto wv = wcheck->check(theta->module());
+            QJsonObject pj = pv.toJson(), wj = wv.toJson();
+            QJsonArray layers;
+            for (const auto& l : wcheck->layers()) layers.append(QString::fromStdString(l));
+            wj.insert("layers", layers);
+            emitEvent("plateau_check", pj);
+            emitEvent("weight_check", wj);
+            if (ctl.onCheck(pv, wv) == SwitchAction::EnterDual) {
+                buildLoraCopy(theta.get());
+                dualStep = step;
+                onPhaseChange(before, Phase::Dual, "plateau check and weight-distance check hold");
+            }
+        } else if (before == Phase::Dual && ctl.addDualLosses(lossFull, lossLora)) {
+            const auto r = tTest(ctl.windowFull(), ctl.windowLora(), ctl.options().alpha, ctl.options().welch);
+            const SwitchAction act = ctl.onTTest(r);
+            emitEvent("ttest", {{"t", r.t}, {"p", r.p}, {"df", r.df}, {"critical", r.critical}, {"alpha", r.alpha},
+                                {"welch", r.welch}, {"mean_full", r.meanA}, {"mean_lora", r.meanB},
+                                {"n", qint64(ctl.options().ttestWindow)}, {"significant", r.significant},
+                                {"decision", toString(act)}, {"attempt", ctl.dualAttempts()}});
+            if (act == SwitchAction::EnterLora) {
+                theta.reset();
+                optTheta.reset();
+                switchStep = step;
+                onPhaseChange(Phase::Dual, Phase::Lora, "t-test: no significant difference between the loss streams");
+            } else if (act == SwitchAction::RebuildAdapters) {
+                buildLoraCopy(theta.get());
+                refreshTraces();
+                emitEvent("adapter", {{"action", "rebuild"}, {"reason", "t-test found a significant difference"},
+                                      {"adapter", lastAdapter}});
+            } else if (act == SwitchAction::GiveUpDual) {
+                thetaP.reset();
+                optP.reset();
+                onPhaseChange(Phase::Dual, Phase::Full, "maximum DUAL attempts reached; staying FULL",
+                              {{"attempts", ctl.dualAttempts()}});
+            }
+        }
+    }
+
+    double lrForEpoch(int e) const { return lrStepEpochs > 0 ? lr0 * std::pow(gamma, double(e / lrStepEpochs)) : lr0; }
+
+    void emitProgress() {
+        Progress p;
+        p.step = step;
+        p.totalSteps = totalSteps;
+        p.epoch = epoch + 1;
+        p.epochs = epochs;
+        p.phase = toString(ctl.phase());
+        p.loss = lastLoss;
+        const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+        const int64_t done = step - startStep;
+        p.etaSeconds = done > 0 ? elapsed / double(done) * double(totalSteps - step) : 0;
+        sink.progress(p);
+    }
+    int64_t startStep = 0;
+
+    QJsonObject finalJson(const char* status) {
+        QJsonObject f;
+        f.insert("status", status);
+        f.insert("steps", qint64(step));
+        f.insert("epochs_completed", epoch);
+        f.insert("phase", toString(ctl.phase()));
+        f.insert("switch_step", qint64(switchStep));
+        f.insert("dual_step", qint64(dualStep));
+        f.insert("dual_attempts", ctl.dualAttempts());
+        f.insert("wall_s", wall());
+        f.insert("torch_device", deviceName);
+        f.insert("checkpoint_dir", ckptDir);
+        Model* best = thetaP && ctl.phase() == Phase::Lora ? thetaP.get() : theta ? theta.get() : thetaP.get();
+        if (best) {
+            f.insert("evaluated", best == thetaP.get() ? "theta_prime" : "theta");
+            f.insert("trainable_parameters", qint64(countTrainableParameters(best->module())));
+            f.insert("parameters", qint64(countParameters(best->module())));
+            f.insert("test", evaluate(*best, *data));
+        }
+        QJsonObject dev, per;
+        for (const auto& [role, c] : costTotal) dev.insert(QString::fromStdString(role), costJson(c));
+        for (const auto& [ph, m] : costPerPhase) {
+            QJsonObject o;
+            for (const auto& [role, c] : m) o.insert(QString::fromStdString(role), costJson(c));
+            per.insert(QString::fromStdString(ph), o);
+        }
+        f.insert("devices", dev);
+        f.insert("devices_per_phase", per);
+        if (coster) f.insert("reram_wear", coster->wear());
+        return f;
+    }
+
+    RunStatus loop() {
+        const QJsonObject m = config.value("model").toObject();
+        RunStart rs;
+        rs.name = (opts.runName.isEmpty() ? config.value("name").toString() : opts.runName).toStdString();
+        rs.config = config;
+        auto rec = [&](PluginKind k, const QString& n) {
+            const PluginRecord* r = host.find(k, n);
+            return r ? QJsonObject{{"name", r->name}, {"version", r->version}, {"file", r->file}} : QJsonObject{{"name", n}};
+        };
+        QJsonObject devs;
+        for (const auto& role : config.value("devices").toObject().keys())
+            devs.insert(role, rec(PluginKind::Device, config.value("devices").toObject().value(role).toObject().value("plugin").toString()));
+        rs.plugins = {{"model", rec(PluginKind::Model, m.value("name").toString())},
+                      {"dataset", rec(PluginKind::Dataset, config.value("dataset").toObject().value("name").toString())},
+                      {"devices", devs}};
+        rs.dataset = datasetInfoJson(data->info());
+        QJsonObject rt = probeRuntime(false).toJson();
+        rt.insert("torch_device", deviceName);
+        rt.insert("threads", torch::get_num_threads());
+        rs.runtime = rt;
+        rs.seed = seed;
+        rs.checkpointDir = ckptDir.toStdString();
+        sink.runStarted(rs);
+
+        refreshTraces();
+        if (!opts.resumeFrom.isEmpty()) resume();
+        else enterPhaseCosts(ctl.phase());
+        refreshTraces();
+        startStep = step;
+        emitEvent("start", {{"phase", toString(ctl.phase())}, {"total_steps", qint64(totalSteps)},
+                            {"steps_per_epoch", qint64(stepsPerEpoch)}, {"torch_device", deviceName},
+                            {"parameters", qint64(countParameters((theta ? theta : thetaP)->module()))},
+                            {"monitored_layers", [&] { QJsonArray a; for (auto& l : wcheck->layers()) a.append(QString::fromStdString(l)); return a; }()}});
+
+        const int64_t n = trainX.size(0);
+        auto next = Clock::now();
+        lastFlush = Clock::now();
+        while (step < totalSteps) {
+            if (batchInEpoch >= stepsPerEpoch) {
+                ++epoch;
+                batchInEpoch = 0;
+            }
+            if (epoch >= epochs) break;
+            // Data order: a permutation per epoch from (seed, epoch), so resuming needs only the position.
+            auto gen = at::make_generator<at::CPUGeneratorImpl>(uint64_t(seed) * 1000003ULL + uint64_t(epoch));
+            const torch::Tensor perm = torch::randperm(n, gen, torch::TensorOptions().dtype(torch::kLong)).to(device);
+            const double newLr = lrForEpoch(epoch);
+            if (newLr != lr || (batchInEpoch == 0 && step == 0)) {
+                if (newLr != lr) emitEvent("lr", {{"from", lr}, {"to", newLr}, {"epoch", epoch + 1}});
+                lr = newLr;
+                metric("lr", lr);
+            }
+            for (; batchInEpoch < stepsPerEpoch && step < totalSteps; ++batchInEpoch) {
+                while (self.paused_.load() && !self.stop_.load()) QThread::msleep(50);
+                const auto ts = Clock::now();
+                const int64_t b0 = batchInEpoch * batchSize, b1 = std::min(n, b0 + batchSize);
+                const torch::Tensor idx = perm.slice(0, b0, b1);
+                const torch::Tensor x = trainX.index_select(0, idx), y = trainY.index_select(0, idx);
+                ++step;
+                const Phase ph = ctl.phase();
+                double lf = NAN, ll = NAN;
+                if (ph != Phase::Lora) {
+                    lf = trainStep(*theta, *optTheta, x, y);
+                    guard(lf, "full");
+                }
+                if (ph != Phase::Full) {
+                    ll = trainStep(*thetaP, *optP, x, y);
+                    guard(ll, "LoRA");
+                }
+                lastLoss = ph == Phase::Lora ? ll : lf;
+                if (ph != Phase::Lora) metric("loss.full", lf);
+                if (ph != Phase::Full) metric("loss.lora", ll);
+                metric("step_ms", std::chrono::duration<double, std::milli>(Clock::now() - ts).count());
+                addCosts(ph);
+                const int64_t stepNow = step;
+                ++batchInEpoch;  // position after this batch, so a checkpoint here resumes at the next one
+                afterStep(lf, ll);
+                if (ckptEvery > 0 && stepNow % ckptEvery == 0) writeCheckpoint("every");
+                --batchInEpoch;
+                if (Clock::now() - lastFlush > std::chrono::milliseconds(250)) {
+                    for (const auto& [role, c] : costTotal) {
+                        metric("device." + role + ".time_s", c.seconds);
+                        metric("device." + role + ".energy_j", c.joules);
+                        metric("device." + role + ".writes", c.cellWrites);
+                    }
+                    flush();
+                    emitProgress();
+                }
+                if (self.stop_.load()) {
+                    ++batchInEpoch;
+                    writeCheckpoint("stop");
+                    return RunStatus::Stopped;
+                }
+            }
+            (void)next;
+        }
+        for (const auto& [role, c] : costTotal) {
+            metric("device." + role + ".time_s", c.seconds);
+            metric("device." + role + ".energy_j", c.joules);
+            metric("device." + role + ".writes", c.cellWrites);
+        }
+        writeCheckpoint("end");
+        emitProgress();
+        return RunStatus::Finished;
+    }
+};
+
+Trainer::Trainer(const PluginHost& host, const QJsonObject& resolvedConfig, RunSink& sink, const TrainerOptions& options)
+    : impl_(std::make_unique<Impl>(*this, host, resolvedConfig, sink, options)) {
+    if (!options.resumeFrom.isEmpty()) {
+        // The stored configuration wins, except for how long to train.
+        QJsonObject stored = checkpointConfig(options.resumeFrom);
+        QJsonObject t = stored.value("training").toObject();
+        const QJsonObject given = resolvedConfig.value("training").toObject();
+        for (const char* k : {"max_steps", "epochs"})
+            if (given.contains(k)) t.insert(k, given.value(k));
+        stored.insert("training", t);
+        impl_->config = stored;
+        impl_->ctl = PhaseController(SwitchingOptions::fromJson(stored.value("switching").toObject()));
+        if (options.checkpointDir.isEmpty()) impl_->opts.checkpointDir = options.resumeFrom;
+    }
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::pause(bool p) { paused_.store(p); }
+void Trainer::stop() { stop_.store(true); }
+QString Trainer::checkpointDir() const { return impl_->ckptDir; }
+
+QJsonObject Trainer::checkpointConfig(const QString& dir) { return Checkpoint::read(dir).state.value("config").toObject(); }
+
+RunStatus Trainer::run() {
+    auto& d = *impl_;
+    RunStatus status = RunStatus::Failed;
+    try {
+        d.t0 = Clock::now();
+        d.setup();
+        status = d.loop();
+        d.flush();
+        final_ = d.finalJson(toString(status));
+        d.sink.runFinished(status, final_);
+        return status;
+    } catch (const Error& e) {
+        error_ = e;
+    } catch (const c10::Error& e) {
+        error_ = Error(ErrorKind::Internal, "", std::string("LibTorch: ") + e.what_without_backtrace());
+    } catch (const std::exception& e) {
+        error_ = Error(ErrorKind::Internal, "", e.what());
+    }
+    const char* kinds[] = {"config", "data", "plugin", "diverged", "store", "internal"};
+    try {
+        d.emitEvent("error", {{"message", error_->what()}, {"kind", kinds[int(error_->kind())]},
+                              {"where", QString::fromStdString(error_->where())}});
+        d.flush();
+    } catch (...) {
+    }
+    final_ = QJsonObject{{"status", "failed"}, {"error", error_->what()}, {"error_kind", kinds[int(error_->kind())]},
+                         {"where", QString::fromStdString(error_->where())}, {"steps", qint64(d.step)},
+                         {"phase", toString(d.ctl.phase())}, {"checkpoint_dir", d.ckptDir}};
+    d.sink.runFinished(RunStatus::Failed, final_);
+    return RunStatus::Failed;
+}
+
+}  // namespace hpt
