@@ -263,16 +263,27 @@ void Store::appendMetrics(int64_t run, const std::vector<MetricPoint>& points) {
                 d_->db, path_, "INSERT OR REPLACE INTO samples(run, key_id, step, value, wall_time) VALUES (?, ?, ?, ?, ?)");
         Stmt& ins = *d_->insertSample;
         sqlite3_stmt* st = ins.get();
-        int64_t maxStep = -1;
+        // Insert in (key, step) order, the table's own order: each key's rows then go to the
+        // same few B-tree leaves one after another instead of hopping between keys every row.
+        std::vector<std::pair<int64_t, const MetricPoint*>> order;
+        order.reserve(points.size());
         const std::string* lastKey = nullptr;
         int64_t lastId = 0;
         for (const MetricPoint& p : points) {
-            if (!lastKey || p.key != *lastKey) {  // points usually come grouped by step, keys repeat
+            if (!lastKey || p.key != *lastKey) {  // points come grouped by step, so keys repeat
                 lastId = keyId(p.key);
                 lastKey = &p.key;
             }
+            order.emplace_back(lastId, &p);
+        }
+        std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+            return a.first != b.first ? a.first < b.first : a.second->step < b.second->step;
+        });
+        int64_t maxStep = -1;
+        for (const auto& [id, pp] : order) {
+            const MetricPoint& p = *pp;
             sqlite3_bind_int64(st, 1, run);
-            sqlite3_bind_int64(st, 2, lastId);
+            sqlite3_bind_int64(st, 2, id);
             sqlite3_bind_int64(st, 3, p.step);
             if (std::isnan(p.value)) sqlite3_bind_null(st, 4);  // SQLite stores NaN as NULL anyway
             else sqlite3_bind_double(st, 4, p.value);
@@ -452,11 +463,13 @@ Store::Series Store::series(int64_t run, const QString& key, bool byWallTime, in
     k.bind(1, key);
     if (!k.step()) return out;
     const int64_t keyId = k.i64(0);
-    Stmt s(d_->db, path_, "SELECT step, value, wall_time FROM samples WHERE run = ? AND key_id = ? ORDER BY step");
+    Stmt s(d_->db, path_,
+           byWallTime ? "SELECT wall_time, value FROM samples WHERE run = ? AND key_id = ? ORDER BY step"
+                      : "SELECT step, value FROM samples WHERE run = ? AND key_id = ? ORDER BY step");
     s.bind(1, run).bind(2, keyId);
     std::vector<double> x, y;
     sqlite3_stmt* st = s.get();
-    const int xc = byWallTime ? 2 : 0;
+    const int xc = 0;
     const double nan = std::numeric_limits<double>::quiet_NaN();
     while (s.step()) {
         x.push_back(sqlite3_column_double(st, xc));
