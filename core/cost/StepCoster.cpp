@@ -28,6 +28,12 @@ bool storesWeight(const Op& op) {
     return op.pass == Pass::Forward && (op.kind == OpKind::WeightGemm || op.kind == OpKind::AdapterGemm);
 }
 
+bool hasAdapters(const Trace& trace) {
+    for (const auto& op : trace.ops)
+        if (op.kind == OpKind::AdapterGemm) return true;
+    return false;
+}
+
 }  // namespace
 
 uint64_t traceSignature(const Trace& trace) {
@@ -126,11 +132,11 @@ int64_t StepCoster::crossbarsFor(int64_t k, int64_t n) const {
     return ceilDiv(k, rows_) * ceilDiv(n * cellsPerWeight_, cols_);
 }
 
-int StepCoster::weightIndex(const Op& op) {
-    // Θ and its LoRA copy Θ′ share parameter names; a frozen copy sits in
-    // other crossbars than the training original, so the flag is part of the key.
+int StepCoster::weightIndex(const Op& op, bool loraCopy) {
+    // Θ and its LoRA copy Θ′ share parameter names but sit in different
+    // crossbars; a trace with adapters is Θ′'s (in DUAL both train side by side).
     const std::string key = (op.param.empty() ? std::to_string(op.k) + "x" + std::to_string(op.n) : op.param) +
-                            (op.weightFrozen ? "#frozen" : "#trainable");
+                            (loraCopy ? "'" : "") + (op.weightFrozen ? "#frozen" : "#trainable");
     auto it = weightByName_.find(key);
     if (it != weightByName_.end()) return it->second;
     Weight w;
@@ -145,6 +151,7 @@ int StepCoster::weightIndex(const Op& op) {
 StepCoster::Priced StepCoster::price(const Trace& trace, Phase phase) {
     Priced p;
     std::set<int> rewritten;
+    const bool loraCopy = hasAdapters(trace);
     for (const auto& op : trace.ops) {
         const std::string role = mapping_.deviceFor(op, phase).toStdString();
         if (role.empty()) continue;
@@ -155,7 +162,7 @@ StepCoster::Priced StepCoster::price(const Trace& trace, Phase phase) {
                                         " to the experiment or load its plugin");
         p.perRole[role] += dev->compute(op);
         if (role == "reram" && storesWeight(op) && !op.weightFrozen) {
-            const int idx = weightIndex(op);
+            const int idx = weightIndex(op, loraCopy);
             if (rewritten.insert(idx).second) {
                 p.rewrites.push_back(idx);
                 p.perRole[role] += dev->programWeights(op.k, op.n);  // the optimizer step rewrites its cells
@@ -180,13 +187,14 @@ std::map<std::string, Cost> StepCoster::stepCost(const Trace& trace, Phase phase
 
 std::map<std::string, Cost> StepCoster::enterPhase(Phase phase, const Trace& trace) {
     std::map<std::string, Cost> out;
+    const bool loraCopy = hasAdapters(trace);
     for (const auto& op : trace.ops) {
         if (!storesWeight(op) || !op.weightFrozen) continue;
         const std::string role = mapping_.deviceFor(op, phase).toStdString();
         if (role != "reram") continue;
         const Device* dev = device(role);
         if (!dev) throw pluginError(role, "the mapping puts frozen weights on ReRAM but no reram device is configured");
-        Weight& w = weights_[size_t(weightIndex(op))];
+        Weight& w = weights_[size_t(weightIndex(op, loraCopy))];
         if (w.resident) continue;  // a frozen weight is written once, however often phases start
         out[role] += dev->programWeights(op.k, op.n);
         w.writesPerCell += 1;

@@ -3,7 +3,8 @@
 // training step's trace to a device role (cost/Mapping.h), prices it with that
 // role's device plugin, and keeps ReRAM cell-write accounting.
 //
-// Cell writes (what wears ReRAM):
+// Cell writes (what wears ReRAM), per weight = (parameter name, frozen or not,
+// Θ or its LoRA copy Θ′ — a trace with adapter ops is Θ′'s):
 //  - a weight that trains and runs on ReRAM is reprogrammed once per optimizer
 //    step (programWeights once per weight per step, not once per GEMM pass);
 //  - a frozen weight on ReRAM is programmed once, when the phase that puts it
@@ -70,7 +71,7 @@ private:
         bool resident = false;
     };
     Priced price(const Trace& trace, Phase phase);
-    int weightIndex(const Op& op);
+    int weightIndex(const Op& op, bool loraCopy);
 
     Mapping mapping_;
     std::map<std::string, std::unique_ptr<Device>> devices_;

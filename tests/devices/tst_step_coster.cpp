@@ -174,6 +174,23 @@ private slots:
         QVERIFY(std::abs(coster.stepCost(lora, Phase::Lora).at("reram").joules - (readJ + writeJ)) < 1e-9 * (readJ + writeJ));
     }
 
+    void dualKeepsThetaAndItsLoraCopyApart() {
+        // In DUAL Θ and Θ′ both train "embed.weight": two copies, each rewritten once per step.
+        StepCoster coster(hpt::test::deviceHost(), mappingCfg("reram-naive"), kDevices);
+        const Trace full = layerTrace(false), lora = layerTrace(true);
+        coster.enterPhase(Phase::Dual, lora);
+        const double frozen = coster.wear().value("cell_writes_total").toDouble();
+        QCOMPARE(frozen, 4.0 * 64 * 64 * 8);
+        for (int i = 0; i < 3; ++i) {
+            coster.stepCost(full, Phase::Dual);
+            coster.stepCost(lora, Phase::Dual);
+        }
+        QCOMPARE(coster.wear().value("max_writes_per_cell").toDouble(), 3.0);
+        QCOMPARE(coster.wear().value("cell_writes_total").toDouble(), frozen + 3 * (trainableCells(full) + trainableCells(lora)));
+        // Entering LORA finds Θ′'s frozen weights already programmed.
+        QVERIFY(coster.enterPhase(Phase::Lora, lora).empty());
+    }
+
     void energyIsAdditiveOverOps() {
         for (const QString& preset : Mapping::presetNames()) {
             const Trace t = layerTrace(true);
