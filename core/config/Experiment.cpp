@@ -115,7 +115,7 @@ void validate(const QJsonObject& c) {
     k.integer("training.batch_size", 1);
     k.integer("training.max_steps", 0);
     k.choice("training.optimizer", {"adamw", "adam"});
-    k.number("training.lr", 0, 10, true);
+    k.number("training.lr", 0, 1e300, true);  // any positive finite rate; divergence is caught by the NaN guard
     k.number("training.weight_decay", 0, 1);
     k.integer("training.lr_step_epochs", 0);
     k.number("training.lr_gamma", 0, 1, true);

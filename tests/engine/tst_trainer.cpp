@@ -1,0 +1,248 @@
+// The engine against the test plugins: configuration errors, adapter
+// injection, a hybrid run through FULL → DUAL → LORA, bit-identical resume,
+// the NaN guard and stop.
+#include "config/Experiment.h"
+#include "engine/Checkpoint.h"
+#include "engine/Trainer.h"
+#include "lora/AdapterInjector.h"
+#include "plugin/PluginHost.h"
+
+#include <hpt/Error.h>
+
+#include <QJsonArray>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <functional>
+#include <map>
+
+using namespace hpt;
+
+namespace {
+
+struct Recorder : RunSink {
+    std::map<int64_t, double> full, lora;
+    std::vector<RunEvent> events;
+    QJsonObject final;
+    RunStatus status = RunStatus::Running;
+    std::function<void(int64_t)> onStep;
+    void metrics(const std::vector<MetricPoint>& m) override {
+        for (const auto& p : m) {
+            if (p.key == "loss.full") full[p.step] = p.value;
+            if (p.key == "loss.lora") lora[p.step] = p.value;
+        }
+    }
+    void event(const RunEvent& e) override {
+        events.push_back(e);
+        if (onStep && e.type == "plateau_check") onStep(e.step);  // events arrive at once, metrics batched
+    }
+    void runFinished(RunStatus s, const QJsonObject& f) override {
+        status = s;
+        final = f;
+    }
+    std::vector<RunEvent> ofType(const std::string& t) const {
+        std::vector<RunEvent> out;
+        for (const auto& e : events)
+            if (e.type == t) out.push_back(e);
+        return out;
+    }
+};
+
+QJsonObject experiment(const QJsonObject& extra = {}) {
+    QJsonObject e{{"model", QJsonObject{{"name", "testmodel"}}},
+                  {"dataset", QJsonObject{{"name", "testdata"}, {"params", QJsonObject{{"samples", 64}}}}},
+                  {"devices", QJsonObject{}},
+                  {"lora", QJsonObject{{"rank", 2}, {"alpha", 4}, {"dropout", 0.1}, {"modules_to_save", QJsonArray{"embed", "decoder"}}}},
+                  {"training", QJsonObject{{"epochs", 4}, {"lr", 1e-2}, {"batch_size", 4}, {"lr_step_epochs", 2}}},
+                  {"switching", QJsonObject{{"check_every", 4}, {"ttest_window", 8}, {"tau_loss", 0.5}, {"tau_w", 0.5}}}};
+    for (auto it = extra.begin(); it != extra.end(); ++it) e.insert(it.key(), it.value());
+    return e;
+}
+
+}  // namespace
+
+class TestTrainer : public QObject {
+    Q_OBJECT
+    PluginHost host;
+
+    QJsonObject resolve(const QJsonObject& e, const QStringList& sets = {}) { return resolveExperiment(e, host, sets); }
+
+    void expectConfigError(const QJsonObject& e, const QStringList& sets, const QString& where, const QString& words) {
+        try {
+            resolve(e, sets);
+            QFAIL(qPrintable("expected an error at " + where));
+        } catch (const Error& err) {
+            QCOMPARE(err.kind(), ErrorKind::Config);
+            QCOMPARE(QString::fromStdString(err.where()), where);
+            QVERIFY2(QString(err.what()).contains(words), err.what());
+        }
+    }
+
+private slots:
+    void initTestCase() { host.loadFrom({HPT_TEST_PLUGIN_DIR}); }
+
+    void resolvesEveryKey() {
+        const QJsonObject c = resolve(experiment(), {"lora.rank=4", "switching.welch=true", "name=my run"});
+        QCOMPARE(valueAt(c, "lora.rank").toInt(), 4);
+        QCOMPARE(valueAt(c, "switching.welch").toBool(), true);
+        QCOMPARE(valueAt(c, "name").toString(), QString("my run"));
+        QCOMPARE(valueAt(c, "model.params.d_model").toInt(), 8);   // plugin default filled in
+        QCOMPARE(valueAt(c, "switching.alpha").toDouble(), 0.01);  // built-in default
+        const QJsonObject defaults = builtinExperimentDefaults();
+        for (const QString& section : {"training", "switching", "lora", "id", "checkpoint"})
+            for (const QString& k : defaults.value(section).toObject().keys())
+                QVERIFY2(!valueAt(c, section + "." + k).isUndefined(), qPrintable(section + "." + k));
+    }
+
+    void configErrors() {
+        QJsonObject e = experiment();
+        QJsonObject l = e.value("lora").toObject();
+        l.insert("rnak", 4);
+        e.insert("lora", l);
+        expectConfigError(e, {}, "lora.rnak", "did you mean 'rank'");
+        expectConfigError(experiment(), {"switching.alpha=1.5"}, "switching.alpha", "out of range");
+        expectConfigError(experiment(), {"switching.alpha=0"}, "switching.alpha", "out of range");
+        expectConfigError(experiment(), {"lora.rank=0"}, "lora.rank", "out of range");
+        expectConfigError(experiment(), {"lora.rank=-3"}, "lora.rank", "out of range");
+        expectConfigError(experiment(), {"lora.rank=9"}, "lora.rank", "d_model");
+        expectConfigError(experiment(), {"lora.rank=\"big\""}, "lora.rank", "auto");
+        expectConfigError(experiment(), {"switching.mode=hybird"}, "switching.mode", "did you mean 'hybrid'");
+        expectConfigError(experiment(), {"switching.check_every=0"}, "switching.check_every", "out of range");
+        expectConfigError(experiment(), {"swiching.tau_w=1"}, "swiching", "did you mean 'switching'");
+        expectConfigError(experiment(), {"model.params.d_modle=4"}, "model.params.d_modle", "did you mean 'd_model'");
+        expectConfigError(experiment(), {"justakey"}, "--set", "key=value");
+        QVERIFY(resolve(experiment(), {"lora.rank=\"auto\""}).value("lora").toObject().value("rank").toString() == "auto");
+    }
+
+    void loraCopyMatchesAndFreezes() {
+        auto plugin = host.model("testmodel");
+        torch::manual_seed(1);
+        auto theta = plugin->create({5, 3, 5}, {{"d_model", 8}});
+        auto thetaP = plugin->create({5, 3, 5}, {{"d_model", 8}});
+        copyByName(theta->module(), thetaP->module());
+        LoraSpec spec;
+        spec.rank = 2;
+        spec.alpha = 4;
+        spec.dropout = 0.1;
+        spec.modulesToSave = {"embed", "decoder"};
+        const auto targets = injectAdapters(thetaP->module(), spec);
+        QCOMPARE(targets, (std::vector<std::string>{"layers.0.attn.q", "layers.0.attn.v"}));
+        const auto x = torch::randn({4, 5, 3});
+        theta->module().eval();
+        thetaP->module().eval();
+        QVERIFY(torch::equal(theta->forward(x), thetaP->forward(x)));  // B = 0: Θ′ ≡ Θ at creation
+        thetaP->module().train();  // adapter dropout acts on B·A·x = 0: still equal
+        QVERIFY(torch::allclose(theta->forward(x), thetaP->forward(x)));
+        for (const auto& p : thetaP->module().named_parameters(true)) {
+            const QString n = QString::fromStdString(p.key());
+            const bool want = n.endsWith(".lora_A") || n.endsWith(".lora_B") || n.startsWith("embed.") || n.startsWith("decoder.");
+            QVERIFY2(p.value().requires_grad() == want, qPrintable(n));
+        }
+        // Closed form: r·(in + out) per target + embed (3·8 + 8) + decoder (8 + 1).
+        const int64_t closed = 2 * 2 * (8 + 8) + (3 * 8 + 8) + (8 + 1);
+        QCOMPARE(countTrainableParameters(thetaP->module()), closed);
+        QCOMPARE(expectedTrainableParameters(thetaP->module(), spec), closed);
+        spec.targets = {"*.attn.z"};
+        try {
+            injectAdapters(theta->module(), spec);
+            QFAIL("expected an error");
+        } catch (const Error& e) {
+            QCOMPARE(QString::fromStdString(e.where()), QString("lora.targets"));
+            QVERIFY2(QString(e.what()).contains("layers.0.attn.k"), e.what());
+        }
+    }
+
+    void hybridRunPassesAllPhases() {
+        Recorder rec;
+        QTemporaryDir dir;
+        Trainer t(host, resolve(experiment()), rec, {dir.path(), {}, "cpu", "t"});
+        QCOMPARE(t.run(), RunStatus::Finished);
+        const auto phases = rec.ofType("phase");
+        QVERIFY2(phases.size() >= 2, "expected FULL → DUAL → LORA");
+        QCOMPARE(phases[0].payload.value("to").toString(), QString("DUAL"));
+        QCOMPARE(phases.back().payload.value("to").toString(), QString("LORA"));
+        // DUAL starts at a check where both checks hold, and only then.
+        const int64_t dualAt = phases[0].step;
+        QCOMPARE(dualAt % 4, int64_t(0));
+        for (const auto& e : rec.ofType("plateau_check")) {
+            bool weightHolds = false;
+            for (const auto& w : rec.ofType("weight_check"))
+                if (w.step == e.step) weightHolds = w.payload.value("holds").toBool();
+            const bool both = e.payload.value("holds").toBool() && weightHolds;
+            QCOMPARE(both, e.step == dualAt);
+        }
+        // In DUAL both streams exist on the same steps; t-tests every 8 DUAL batches.
+        const auto tt = rec.ofType("ttest");
+        QVERIFY(!tt.empty());
+        QCOMPARE(tt.front().step, dualAt + 8);
+        QCOMPARE(tt.back().payload.value("decision").toString(), QString("enter_lora"));
+        QVERIFY(!tt.back().payload.value("significant").toBool());
+        const int64_t loraAt = phases.back().step;
+        QVERIFY(rec.full.count(dualAt + 1) && rec.lora.count(dualAt + 1));
+        QVERIFY(!rec.full.count(loraAt + 1) && rec.lora.count(loraAt + 1));
+        QVERIFY(!rec.lora.count(1));
+        QCOMPARE(rec.final.value("switch_step").toInteger(), qint64(loraAt));
+        QCOMPARE(rec.final.value("evaluated").toString(), QString("theta_prime"));
+        const QJsonObject test = rec.final.value("test").toObject();
+        QVERIFY(test.value("rmse").toDouble() > 0);
+        QCOMPARE(test.value("per_station").toObject().size(), qsizetype(5));
+        QCOMPARE(rec.ofType("lr").size(), size_t(1));  // ×0.6 after epoch 2 of 4
+        QCOMPARE(rec.final.value("trainable_parameters").toInteger(), qint64(2 * 2 * 16 + 32 + 9));
+    }
+
+    void resumeIsBitIdentical() {
+        QJsonObject e = experiment();
+        QTemporaryDir a, b;
+        const int n = 20;  // the phase change happens before step 20, LORA after
+        Recorder whole;
+        Trainer t1(host, resolve(e, {QString("training.max_steps=%1").arg(2 * n)}), whole, {a.path(), {}, "cpu", {}});
+        QCOMPARE(t1.run(), RunStatus::Finished);
+        Recorder first, second;
+        Trainer t2(host, resolve(e, {QString("training.max_steps=%1").arg(n)}), first, {b.path(), {}, "cpu", {}});
+        QCOMPARE(t2.run(), RunStatus::Finished);
+        Trainer t3(host, resolve(e, {QString("training.max_steps=%1").arg(2 * n)}), second, {{}, b.path(), "cpu", {}});
+        QCOMPARE(t3.run(), RunStatus::Finished);
+        QVERIFY(!whole.ofType("phase").empty());
+        QCOMPARE(second.full.size() + first.full.size(), whole.full.size());
+        QCOMPARE(second.lora.size() + first.lora.size(), whole.lora.size());
+        for (const auto& [step, v] : whole.full) {
+            const auto& src = step <= n ? first.full : second.full;
+            QVERIFY2(src.count(step) && src.at(step) == v, qPrintable(QString("loss.full at step %1").arg(step)));
+        }
+        for (const auto& [step, v] : whole.lora) {
+            const auto& src = step <= n ? first.lora : second.lora;
+            QVERIFY2(src.count(step) && src.at(step) == v, qPrintable(QString("loss.lora at step %1").arg(step)));
+        }
+        QCOMPARE(second.final.value("test").toObject().value("mse").toDouble(),
+                 whole.final.value("test").toObject().value("mse").toDouble());
+    }
+
+    void nanGuardStopsWithDiverged() {
+        Recorder rec;
+        QTemporaryDir dir;
+        Trainer t(host, resolve(experiment(), {"training.lr=1e30", "training.optimizer=\"adam\"", "checkpoint.every=1"}), rec,
+                  {dir.path(), {}, "cpu", {}});
+        QCOMPARE(t.run(), RunStatus::Failed);
+        QVERIFY(t.error().has_value());
+        QCOMPARE(t.error()->kind(), ErrorKind::Diverged);
+        const QString msg = t.error()->what();
+        QVERIFY2(msg.contains("step") && msg.contains("FULL"), qPrintable(msg));
+        QCOMPARE(rec.status, RunStatus::Failed);
+        QCOMPARE(rec.ofType("diverged").size(), size_t(1));
+        QVERIFY(Checkpoint::verify(dir.filePath(Checkpoint::kFile)).isEmpty());  // last good one kept
+    }
+
+    void stopFinishesStepAndCheckpoints() {
+        Recorder rec;
+        QTemporaryDir dir;
+        Trainer t(host, resolve(experiment()), rec, {dir.path(), {}, "cpu", {}});
+        rec.onStep = [&](int64_t s) { if (s >= 4) t.stop(); };
+        QCOMPARE(t.run(), RunStatus::Stopped);
+        QVERIFY(Checkpoint::verify(dir.filePath(Checkpoint::kFile)).isEmpty());
+        const QJsonObject cfg = Trainer::checkpointConfig(dir.path());
+        QCOMPARE(valueAt(cfg, "model.name").toString(), QString("testmodel"));
+        QCOMPARE(rec.final.value("steps").toInteger(), qint64(4));  // the step in flight finished, no more
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTrainer)
+#include "tst_trainer.moc"
