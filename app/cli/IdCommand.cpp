@@ -4,7 +4,7 @@
 // `hpt id --bench` measures how much the background ID worker slows a training loop.
 #include "cli/Command.h"
 
-#include "id/IdWorker.h"
+#include "id/IdBenchmark.h"
 #include "id/MleId.h"
 #include "id/TwoNN.h"
 #include "id/UpdateSpectrum.h"
@@ -16,7 +16,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 
 namespace {
@@ -28,125 +27,23 @@ double toNumber(const QCommandLineParser& p, const char* name) {
     return v;
 }
 
-// --- benchmark: a small attention encoder trained with Adam, with and without the worker ---
-
-struct BenchModel : torch::nn::Module {
-    std::vector<torch::nn::Linear> q, k, v, o, ff1, ff2;
-    explicit BenchModel(int64_t layers, int64_t d) {
-        for (int64_t i = 0; i < layers; ++i) {
-            const std::string n = "layers." + std::to_string(i) + ".";
-            q.push_back(register_module(n + "attn.q", torch::nn::Linear(d, d)));
-            k.push_back(register_module(n + "attn.k", torch::nn::Linear(d, d)));
-            v.push_back(register_module(n + "attn.v", torch::nn::Linear(d, d)));
-            o.push_back(register_module(n + "attn.o", torch::nn::Linear(d, d)));
-            ff1.push_back(register_module(n + "ff1", torch::nn::Linear(d, 2 * d)));
-            ff2.push_back(register_module(n + "ff2", torch::nn::Linear(2 * d, d)));
-        }
-    }
-    torch::Tensor forward(torch::Tensor x) {
-        const double scale = 1.0 / std::sqrt(double(x.size(-1)));
-        for (size_t i = 0; i < q.size(); ++i) {
-            auto att = torch::softmax(q[i](x).matmul(k[i](x).transpose(1, 2)) * scale, -1);
-            x = x + o[i](att.matmul(v[i](x)));
-            x = x + ff2[i](torch::gelu(ff1[i](x)));
-        }
-        return x;
-    }
-};
-
 int runBench(const QCommandLineParser& p) {
-    const int64_t steps = int64_t(toNumber(p, "steps")), every = int64_t(toNumber(p, "every"));
-    const int repeats = 3;
-    if (steps < 1 || every < 1) throw hpt::configError("--steps/--every", "must be ≥ 1");
-    torch::manual_seed(1);
-    const int64_t layers = 4, d = 128, batch = 8, seq = 64;
-    BenchModel model(layers, d);
-    torch::optim::Adam opt(model.parameters(), torch::optim::AdamOptions(1e-3));
-    const auto x = torch::randn({batch, seq, d}), y = torch::randn({batch, seq, d});
-    std::map<std::string, torch::Tensor> previous;
-    auto targets = [&] {
-        std::map<std::string, torch::Tensor> w;
-        for (int64_t i = 0; i < layers; ++i) {
-            w["layers." + std::to_string(i) + ".attn.q"] = model.q[size_t(i)]->weight;
-            w["layers." + std::to_string(i) + ".attn.v"] = model.v[size_t(i)]->weight;
-        }
-        return w;
-    };
-    hpt::IdSettings settings;
-    settings.every = every;
-    settings.spectrum = true;
-    settings.twonn = settings.mle = p.isSet("all-methods");
-    int64_t submitted = 0, delivered = 0;
-    // One block of training steps; returns seconds per step.
-    auto block = [&](hpt::IdWorker* worker) {
-        const auto t0 = std::chrono::steady_clock::now();
-        for (int64_t s = 1; s <= steps; ++s) {
-            opt.zero_grad();
-            auto out = model.forward(x);
-            torch::mse_loss(out, y).backward();
-            opt.step();
-            if (!worker) continue;
-            // What the engine does: poll each step, snapshot every `every` steps.
-            delivered += int64_t(worker->poll().size());
-            if (worker->due(s)) {
-                torch::NoGradGuard ng;
-                hpt::IdSnapshot snap;
-                snap.step = s;
-                for (const auto& [name, w] : targets()) {
-                    auto it = previous.find(name);
-                    snap.deltaW[name] = it == previous.end() ? w.detach() : w.detach() - it->second;
-                    previous[name] = w.detach().clone();
-                }
-                if (settings.twonn || settings.mle) snap.hidden = out.detach().reshape({-1, d});
-                submitted += worker->submit(std::move(snap)) ? 1 : 0;
-            }
-        }
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / double(steps);
-    };
-    block(nullptr);  // warm-up (allocator, thread pools)
-    std::vector<double> base, with;
-    hpt::IdWorker worker(settings);
-    for (int r = 0; r < repeats; ++r) {  // interleaved so load from other processes hits both alike
-        base.push_back(block(nullptr));
-        with.push_back(block(&worker));
-    }
-    worker.waitIdle();
-    delivered += int64_t(worker.poll().size());
-    std::sort(base.begin(), base.end());
-    std::sort(with.begin(), with.end());
-    const double b = base[base.size() / 2], w = with[with.size() / 2];
-    // One estimate on the training thread, for scale.
-    hpt::IdSnapshot one;
-    for (const auto& [name, t] : targets()) one.deltaW[name] = t.detach();
-    if (settings.twonn || settings.mle) one.hidden = model.forward(x).detach().reshape({-1, d});
-    const auto est = hpt::estimateId(one, settings);
-    const QJsonObject o{{"steps_per_block", double(steps)},
-                        {"blocks", repeats},
-                        {"every", double(every)},
-                        {"methods", settings.twonn ? "spectrum,twonn,mle" : "spectrum"},
-                        {"targets", double(one.deltaW.size())},
-                        {"step_s_without", b},
-                        {"step_s_with", w},
-                        {"overhead_percent", 100 * (w / b - 1)},
-                        {"estimate_s", est.seconds},
-                        {"snapshots_submitted", double(submitted)},
-                        {"snapshots_dropped", double(worker.dropped())},
-                        {"results_delivered", double(delivered)},
-                        {"torch_threads", at::get_num_threads()}};
+    const auto o = hpt::runIdWorkerBenchmark(int64_t(toNumber(p, "steps")), int64_t(toNumber(p, "every")),
+                                             p.isSet("all-methods"));
     if (p.isSet("json")) {
         std::fputs(QJsonDocument(o).toJson().constData(), stdout);
         return hpt::cli::Ok;
     }
-    std::printf("ID worker benchmark: %lld-layer attention encoder (d = %lld, batch %lldx%lld), Adam, %d torch threads\n",
-                static_cast<long long>(layers), static_cast<long long>(d), static_cast<long long>(batch),
-                static_cast<long long>(seq), at::get_num_threads());
-    std::printf("  methods %s on %zu targets every %lld steps; one estimate takes %.4f s\n",
-                qPrintable(o.value("methods").toString()), one.deltaW.size(), static_cast<long long>(every), est.seconds);
-    std::printf("  step time without worker %.5f s, with worker %.5f s (median of %d blocks of %lld steps)\n", b, w,
-                repeats, static_cast<long long>(steps));
-    std::printf("  overhead %.2f %%; snapshots submitted %lld, dropped %lld, results delivered %lld\n",
-                100 * (w / b - 1), static_cast<long long>(submitted), static_cast<long long>(worker.dropped()),
-                static_cast<long long>(delivered));
+    auto n = [&o](const char* k) { return o.value(k).toDouble(); };
+    std::printf("ID worker benchmark: 4-layer attention encoder (d = 128, batch 8x64), Adam, %d torch threads\n",
+                o.value("torch_threads").toInt());
+    std::printf("  methods %s on %d targets every %d steps; one estimate takes %.4f s\n",
+                qPrintable(o.value("methods").toString()), int(n("targets")), int(n("every")), n("estimate_s"));
+    std::printf("  step time without worker %.5f s, with worker %.5f s (median of %d blocks of %d steps)\n",
+                n("step_s_without"), n("step_s_with"), int(n("blocks")), int(n("steps_per_block")));
+    std::printf("  overhead %.2f %%; snapshots submitted %d, dropped %d, results delivered %d\n",
+                n("overhead_percent"), int(n("snapshots_submitted")), int(n("snapshots_dropped")),
+                int(n("results_delivered")));
     return hpt::cli::Ok;
 }
 
