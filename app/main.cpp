@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
     bool headless = false;
     for (int i = 1; i < argc; ++i) {
         const char* a = argv[i];
-        if (!std::strcmp(a, "--batch") || !std::strncmp(a, "--batch=", 8) || !std::strcmp(a, "--help") ||
+        // --resume alone continues a stopped run headless from its checkpoint (batch mode).
+        if (!std::strcmp(a, "--batch") || !std::strncmp(a, "--batch=", 8) || !std::strcmp(a, "--resume") ||
+            !std::strncmp(a, "--resume=", 9) || !std::strcmp(a, "--help") ||
             !std::strcmp(a, "-h") || !std::strcmp(a, "--version") || !std::strcmp(a, "-v"))
             headless = true;
     }

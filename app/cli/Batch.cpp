@@ -1,35 +1,334 @@
 // `hpt --batch EXPERIMENT.json`: run an experiment without a display.
+// Exit codes (resources/docs/batch.md): 0 finished, 2 bad arguments or
+// configuration, 3 data error, 4 plugin error, 5 diverged, 130 interrupted.
 #include "cli/Batch.h"
 
+#include "cli/BatchPrinter.h"
+#include "cli/BatchSummary.h"
 #include "cli/Command.h"
+#include "cli/SignalHandling.h"
+#include "config/Experiment.h"
+#include "plugin/PluginHost.h"
+#include "util/Log.h"
+#include "util/RuntimeInfo.h"
 
+#include <hpt/Error.h>
+
+#include <QDir>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <atomic>
+#include <csignal>
 #include <cstdio>
+
+#include "cli/BatchFeatures.h"
+#ifdef HPT_BATCH_HAS_ENGINE
+#include "engine/Trainer.h"
+#endif
+#ifdef HPT_BATCH_HAS_STORE
+#include "store/Store.h"
+#include "store/StoreSink.h"
+#endif
 
 namespace hpt::cli {
 
-void addBatchOptions(QCommandLineParser& p) {
-    p.addOption({"batch", "Run EXPERIMENT.json headless.", "EXPERIMENT.json"});
+void addRunOptions(QCommandLineParser& p) {
     p.addOption({"store", "Run store file (default: $HPT_STORE or the user's data folder).", "FILE"});
     p.addOption({"set", "Override a configuration key, e.g. --set training.epochs=2 (repeatable).", "key=value"});
-    p.addOption({"summary-json", "Write a JSON summary of the run to FILE.", "FILE"});
+    p.addOption({"data-dir", "Read the dataset from DIR (overrides dataset.data_dir).", "DIR"});
+    p.addOption({"summary-json", "Write a JSON summary of the run to FILE (run id, status, final metrics, switch step, "
+                                 "per-device energy, store path).", "FILE"});
     p.addOption({"log-level", "trace, debug, info, warn, error or off (default warn).", "LEVEL", "warn"});
     p.addOption({"log-file", "Also write the log to FILE.", "FILE"});
-    p.addOption({"torch-device", "auto, cpu or cuda (default auto).", "DEVICE", "auto"});
+    p.addOption({"torch-device", "auto, cpu or cuda (default: the experiment's training.torch_device).", "DEVICE"});
+    p.addOption({"resume", "Continue a stopped run: its checkpoint folder, or its run id in --store.", "DIR|RUN_ID"});
+    p.addOption({"progress-every", "Seconds between progress lines when the output is not a terminal (default 10).",
+                 "SECONDS", "10"});
+}
+
+void addBatchOptions(QCommandLineParser& p) {
+    p.addOption({"batch", "Run EXPERIMENT.json headless (no display needed). Exit codes: 0 finished, 2 bad "
+                          "configuration, 3 data error, 4 plugin error, 5 diverged, 130 interrupted.",
+                 "EXPERIMENT.json"});
+    addRunOptions(p);
+}
+
+namespace {
+
+void say(const QString& s) {
+    std::fprintf(stdout, "%s\n", qPrintable(s));
+    std::fflush(stdout);
+}
+
+// "key=value" with a dotted key; anything else is a usage error caught before any work.
+void checkSets(const QStringList& sets) {
+    for (const auto& s : sets) {
+        const int eq = s.indexOf('=');
+        if (eq <= 0)
+            throw configError("--set " + s.toStdString(), "expected key=value with a dotted key, e.g. --set lora.rank=4");
+    }
+}
+
+struct ResumeTarget {
+    QString dir;        // checkpoint folder
+    int64_t runId = 0;  // the stored run it belongs to, 0 when the store does not know it
+};
+
+ResumeTarget resolveResume(const QString& resume, const QString& storePath) {
+    ResumeTarget t;
+    bool isId = false;
+    const qlonglong id = resume.toLongLong(&isId);
+    if (!isId || QFileInfo(resume).isDir()) {
+        if (!QFileInfo(resume).isDir())
+            throw configError("--resume", QString("'%1' is neither a checkpoint folder nor a run id; pass the folder "
+                                                  "printed when the run stopped, or the run id from 'hpt runs'")
+                                              .arg(resume).toStdString());
+        t.dir = QFileInfo(resume).canonicalFilePath();
+    }
+#ifdef HPT_BATCH_HAS_STORE
+    if (!QFileInfo::exists(storePath)) {
+        if (isId) throw configError("--resume", QString("no store at %1 to look run %2 up in; pass --store or the "
+                                                        "checkpoint folder").arg(storePath).arg(id).toStdString());
+        return t;
+    }
+    Store store(storePath, true);
+    if (t.dir.isEmpty()) {
+        if (!store.hasRun(id))
+            throw configError("--resume", QString("run %1 is not in %2; check --store or list runs with 'hpt runs "
+                                                  "--store %2'").arg(id).arg(storePath).toStdString());
+        t.dir = store.runRecord(id).value("checkpoint_dir").toString();
+        if (t.dir.isEmpty() || !QFileInfo(t.dir).isDir())
+            throw configError("--resume", QString("run %1 has no checkpoint folder on this machine ('%2'); pass the "
+                                                  "folder itself").arg(id).arg(t.dir).toStdString());
+        t.runId = id;
+        return t;
+    }
+    // A folder: continue the stored run that wrote it, if this store has it.
+    for (const auto& r : store.runs())
+        if (QFileInfo(store.runRecord(r.id).value("checkpoint_dir").toString()).canonicalFilePath() == t.dir) t.runId = r.id;
+#else
+    (void)storePath;
+    if (t.dir.isEmpty())
+        throw configError("--resume", "this build has no run store to look run ids up in; pass the checkpoint folder");
+#endif
+    return t;
+}
+
+#ifdef HPT_BATCH_HAS_STORE
+// A resumed run continues its stored record (same run id, metrics appended)
+// instead of appearing as a second run.
+class ResumingStoreSink : public RunSink {
+public:
+    ResumingStoreSink(StoreSink& s, int64_t runId) : s_(s), runId_(runId) {}
+    void runStarted(const RunStart& r) override { runId_ > 0 ? s_.resume(runId_) : s_.runStarted(r); }
+    void metrics(const std::vector<MetricPoint>& m) override { s_.metrics(m); }
+    void event(const RunEvent& e) override { s_.event(e); }
+    void progress(const Progress& p) override { s_.progress(p); }
+    void runFinished(RunStatus st, const QJsonObject& f) override { s_.runFinished(st, f); }
+
+private:
+    StoreSink& s_;
+    int64_t runId_;
+};
+#endif
+
+}  // namespace
+
+#ifdef HPT_BATCH_HAS_ENGINE
+QJsonObject resolveForBatch(const QJsonObject& user, const PluginHost& host, const QStringList& sets) {
+    try {
+        return resolveExperiment(user, host, sets);
+    } catch (const Error& e) {
+        // The resolver reports a plugin the experiment names but nobody installed as an error on that
+        // field; batch mode calls it a plugin error (exit 4), so scripts can tell "fix the file" from
+        // "install or build the plugin".
+        const QString where = QString::fromStdString(e.where());
+        const bool pluginField = where == "model.name" || where == "dataset.name" ||
+                                 (where.startsWith("devices.") && where.endsWith(".plugin"));
+        const QString what = QString::fromUtf8(e.what());
+        if (e.kind() == ErrorKind::Config && pluginField && what.contains(" plugin '"))
+            throw Error(ErrorKind::Plugin, e.where(), what.mid(where.size() + 2).toStdString());
+        throw;
+    }
+}
+#endif
+
+int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
+    const QString storePathOpt = p.value("store");
+    const QString summaryPath = p.value("summary-json");
+    QJsonObject summary;
+    QString storePath;
+    auto finish = [&](int code) {
+        if (!summaryPath.isEmpty()) {
+            summary.insert("exit_code", code);
+            summary.insert("store", storePath);
+            summary.insert("experiment", src.file);
+            try {
+                writeJsonFile(summaryPath, summary);
+            } catch (const std::exception& e) {
+                return code == Ok ? reportError(e) : (reportError(e), code);
+            }
+        }
+        return code;
+    };
+
+    try {
+        configureLogging(p.value("log-level").toStdString(), p.value("log-file").toStdString());
+        QStringList sets = src.extraSets;
+        sets << p.values("set");
+        if (p.isSet("data-dir")) sets << "dataset.data_dir=" + QFileInfo(p.value("data-dir")).absoluteFilePath();
+        if (!src.runName.isEmpty()) sets << "name=" + src.runName;
+        checkSets(sets);
+        bool okEvery = false;
+        const double every = p.value("progress-every").toDouble(&okEvery);
+        if (!okEvery || every < 0)
+            throw configError("--progress-every", "expected a number of seconds >= 0, e.g. --progress-every 30");
+        const QString device = p.value("torch-device");
+        if (p.isSet("torch-device") && device != "auto" && device != "cpu" && device != "cuda")
+            throw configError("--torch-device", QString("unknown device '%1'; use auto, cpu or cuda").arg(device).toStdString());
+
+#ifndef HPT_BATCH_HAS_ENGINE
+        (void)every;
+        (void)storePathOpt;
+        std::fprintf(stderr, "hpt --batch: the training engine is not built into this version yet; nothing was run\n");
+        summary.insert("status", "not run");
+        summary.insert("error", "the training engine is not built into this version yet");
+        return finish(Failure);
+#else
+        // Installed before anything slow, so a Ctrl-C while plugins load or data is read is handled
+        // too: before training it ends the command (exit 130), during training it stops the trainer.
+        std::atomic<Trainer*> running{nullptr};
+        std::atomic<BatchPrinter*> shown{nullptr};
+        StopOnSignal guard([&](int sig) {
+            const QString msg = QString("received %1: stopping after the current step and writing a checkpoint "
+                                        "(send it again to exit at once)").arg(sig == SIGINT ? "SIGINT" : "SIGTERM");
+            if (auto* pr = shown.load()) pr->line(msg);
+            else std::fprintf(stderr, "%s\n", qPrintable(msg));
+            if (auto* t = running.load()) t->stop();
+        });
+        auto interruptedBeforeTraining = [&] {
+            if (!guard.received()) return false;
+            std::fprintf(stderr, "hpt --batch: interrupted before training started; nothing was run\n");
+            summary.insert("status", "not run");
+            summary.insert("error", "interrupted before training started");
+            return true;
+        };
+
+        // What this run computes on, so numbers can be trusted (and slow BLAS is noticed before hours pass).
+        const RuntimeInfo rt = probeRuntime(true);
+        say(QString("hpt %1 · LibTorch %2 · BLAS %3 (%4 GFLOP/s sgemm 256³) · torch device %5")
+                .arg(rt.appVersion, rt.torchVersion, rt.blasLibrary.isEmpty() ? QString("unknown") : rt.blasLibrary)
+                .arg(rt.sgemmGflops, 0, 'f', 1)
+                .arg(p.isSet("torch-device") ? device : QString("from the experiment (training.torch_device)")));
+        const QString warn = slowBlasWarning(rt);
+        if (!warn.isEmpty()) std::fprintf(stderr, "warning: %s\n", qPrintable(warn));
+
+        auto host = loadPlugins(p);
+
+#ifdef HPT_BATCH_HAS_STORE
+        storePath = storePathOpt.isEmpty() ? Store::defaultPath() : QFileInfo(storePathOpt).absoluteFilePath();
+#endif
+        TrainerOptions opts;
+        if (p.isSet("torch-device")) opts.torchDevice = device;
+        ResumeTarget resume;
+        if (p.isSet("resume")) {
+            resume = resolveResume(p.value("resume"), storePath);
+            opts.resumeFrom = resume.dir;
+        }
+
+        // The experiment: the file (or the sweep's inline copy), else the configuration saved in the checkpoint.
+        QJsonObject user;
+        if (!src.file.isEmpty()) user = loadExperimentFile(src.file);
+        else if (!src.experiment.isEmpty()) user = src.experiment;
+        else if (!opts.resumeFrom.isEmpty()) user = Trainer::checkpointConfig(opts.resumeFrom);
+        else throw configError("--batch", "needs an experiment file, e.g. hpt --batch resources/experiments/default.json");
+        const QJsonObject config = resolveForBatch(user, *host, sets);
+        if (interruptedBeforeTraining()) return finish(Interrupted);
+        if (!opts.resumeFrom.isEmpty()) say("resuming from checkpoint folder " + opts.resumeFrom);
+
+        BatchPrinter printer(stdout, BatchPrinter::isTerminal(stdout), every);
+        BatchSummary record;
+        FanOutSink sinks;
+        sinks.add(&printer);
+        sinks.add(&record);
+#ifdef HPT_BATCH_HAS_STORE
+        {
+            Store s(storePath);  // creates/migrates the file and reports a bad one before training starts
+            if (const int n = s.recoverInterrupted()) say(QString("marked %1 abandoned run(s) in the store as interrupted").arg(n));
+        }
+        StoreSink store(storePath);
+        ResumingStoreSink storeSink(store, resume.runId);
+        sinks.add(&storeSink);
+#else
+        std::fprintf(stderr, "warning: this build has no run store; the run is not saved (only --summary-json)\n");
+#endif
+
+        if (interruptedBeforeTraining()) return finish(Interrupted);
+        Trainer trainer(*host, config, sinks, opts);
+        shown = &printer;
+        running = &trainer;
+        if (guard.received()) trainer.stop();  // the signal came between the check and here
+        const RunStatus status = trainer.run();
+        running = nullptr;
+        shown = nullptr;
+        const int signal = guard.received();
+#ifdef HPT_BATCH_HAS_STORE
+        store.flush();
+        const int64_t runId = store.runId();
+        summary.insert("run_id", double(runId));
+#endif
+        const QJsonObject rec = record.toJson();
+        for (auto it = rec.begin(); it != rec.end(); ++it) summary.insert(it.key(), it.value());
+        summary.insert("checkpoint_dir", trainer.checkpointDir());
+
+        int code = Ok;
+        if (status == RunStatus::Failed) {
+            if (trainer.error()) code = reportError(*trainer.error());
+            else {
+                std::fprintf(stderr, "error: the run failed without a reason from the engine\n");
+                code = Failure;
+            }
+            summary.insert("error", trainer.error() ? QString::fromUtf8(trainer.error()->what()) : QString("unknown"));
+            if (trainer.error()) summary.insert("where", QString::fromStdString(trainer.error()->where()));
+        } else if (status == RunStatus::Stopped || status == RunStatus::Interrupted) {
+            code = signal ? Interrupted : Ok;
+            say(QString("stopped; resume with: hpt --batch %1 --resume %2%3")
+                    .arg(src.file.isEmpty() ? QString("<experiment.json>") : src.file, trainer.checkpointDir(),
+                         storePathOpt.isEmpty() ? QString() : " --store " + storePath));
+        }
+#ifdef HPT_BATCH_HAS_STORE
+        say(QString("stored as run %1 in %2").arg(runId).arg(storePath));
+        say(QString("open it in the GUI: hpt %1").arg(storePath));
+#endif
+        return finish(code);
+#endif
+    } catch (const std::exception& e) {
+        const int code = reportError(e);
+        summary.insert("status", "not run");
+        summary.insert("error", QString::fromUtf8(e.what()));
+        if (const auto* he = dynamic_cast<const Error*>(&e)) summary.insert("where", QString::fromStdString(he->where()));
+        return finish(code);
+    }
 }
 
 int runBatch(const QCommandLineParser& p) {
     const QString file = p.value("batch");
-    if (file.isEmpty()) {
-        std::fprintf(stderr, "hpt --batch: needs an experiment file, e.g. hpt --batch resources/experiments/wind-compact.json\n");
+    if (file.isEmpty() && !p.isSet("resume")) {
+        std::fprintf(stderr, "hpt --batch: needs an experiment file, e.g. hpt --batch resources/experiments/default.json\n");
         return BadArguments;
     }
-    if (!QFileInfo(file).isFile()) {
+    if (!file.isEmpty() && !QFileInfo(file).isFile()) {
         std::fprintf(stderr, "hpt --batch: cannot open experiment file '%s': no such file\n", qPrintable(file));
         return BadArguments;
     }
-    std::fprintf(stderr, "hpt --batch: the training engine is not built into this version yet\n");
-    return Failure;
+    if (!p.positionalArguments().isEmpty()) {
+        std::fprintf(stderr, "hpt --batch: unexpected argument '%s' (options take the form --set key=value)\n",
+                     qPrintable(p.positionalArguments().first()));
+        return BadArguments;
+    }
+    ExperimentSource src;
+    src.file = file.isEmpty() ? QString() : QFileInfo(file).absoluteFilePath();
+    return runHeadless(p, src);
 }
 
 }  // namespace hpt::cli

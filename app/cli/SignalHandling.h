@@ -1,0 +1,28 @@
+#pragma once
+// SIGINT/SIGTERM in headless runs: the first signal asks the run to stop
+// cleanly (finish the current step, checkpoint, mark the run stopped, exit
+// 130); a second one exits at once. The handler only writes to a pipe; a
+// watcher thread turns that into the callback, so the callback may lock,
+// log and call Trainer::stop().
+#include <functional>
+
+namespace hpt::cli {
+
+class StopOnSignal {
+public:
+    // Installs handlers for SIGINT and SIGTERM; `onStop` runs on the watcher
+    // thread once, with the signal number.
+    explicit StopOnSignal(std::function<void(int signal)> onStop);
+    ~StopOnSignal();  // restores the previous handlers
+    StopOnSignal(const StopOnSignal&) = delete;
+    StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+    // The signal that arrived, or 0.
+    int received() const;
+
+private:
+    struct Impl;
+    Impl* impl_;
+};
+
+}  // namespace hpt::cli
