@@ -9,6 +9,8 @@
 #include <QToolButton>
 #include <QToolTip>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
 #include <qcustomplot.h>
 
 namespace hpt::gui {
@@ -72,14 +74,17 @@ void ChartView::refresh() {
 }
 
 QString ChartView::markerTextAt(const QPointF& pixel) const {
-    QString best;
-    double bestD = 8.0;
+    // Events often share a step (a t-test and the phase switch it causes): show every marker under the mouse.
+    std::vector<std::pair<double, QString>> hits;
     for (const auto& m : markers_) {
         const double px = plot_->xAxis->coordToPixel(m.x), py = plot_->yAxis->coordToPixel(m.y);
         const double d = std::hypot(px - pixel.x(), py - pixel.y());
-        if (d <= bestD) { bestD = d; best = m.text; }
+        if (d <= 8.0) hits.push_back({d, m.text});
     }
-    return best;
+    std::stable_sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    QStringList texts;
+    for (const auto& h : hits) texts << h.second;
+    return texts.join('\n');
 }
 
 void ChartView::exportChart() {

@@ -23,7 +23,7 @@ public:
     void setByWallTime(bool on);
     // Redraws from the run (the live view calls it at most ~10×/s).
     void refresh();
-    // The text a hover at plot coordinates (x, y) shows, "" when no marker is within 8 px.
+    // The text a hover at widget pixel `pixel` shows: every marker within 8 px, nearest first; "" when none.
     QString markerTextAt(const QPointF& pixel) const;
     const std::vector<Marker>& markers() const { return markers_; }
 

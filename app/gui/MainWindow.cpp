@@ -59,6 +59,10 @@ MainWindow::MainWindow(PluginHost& host, QWidget* parent) : QMainWindow(parent),
     connect(live_, &LiveView::stopRequested, this, &MainWindow::stopRun);
     connect(controller_, &RunController::finished, this, &MainWindow::runFinished);
     connect(browser_, &RunBrowser::openRun, this, [this](int64_t id) {
+        if (controller_->isRunning()) {
+            statusBar()->showMessage("A run is in progress in the Live tab; compare stored runs with Compare instead.", 8000);
+            return;
+        }
         try {
             live_->showRun(loadRunData(*store_, id));
             tabs_->setCurrentWidget(live_);

@@ -269,9 +269,9 @@ QWidget* SetupView::buildTraining() {
     add(f, "Epochs", "training.epochs", FormField::Int, "passes over the training split", 1, 1e6);
     add(f, "Batch size", "training.batch_size", FormField::Int, "samples per step", 1, 1e6);
     add(f, "Max steps", "training.max_steps", FormField::Int, "stop after this many steps (0 = epochs decide)", 0, 1e12);
-    addCombo(f, "Optimizer", "training.optimizer", {"adamw", "adam", "sgd"}, "optimizer of Θ and Θ′");
+    addCombo(f, "Optimizer", "training.optimizer", {"adamw", "adam"}, "optimizer of Θ and Θ′");
     add(f, "Learning rate", "training.lr", FormField::Double, "initial learning rate", 0, 10, true);
-    add(f, "Weight decay", "training.weight_decay", FormField::Double, "decoupled weight decay (AdamW)", 0, 10);
+    add(f, "Weight decay", "training.weight_decay", FormField::Double, "decoupled weight decay (AdamW)", 0, 1);
     add(f, "LR step", "training.lr_step_epochs", FormField::Int, "StepLR: epochs between decays (0 = constant LR)", 0, 1e6, false, false, "epochs");
     add(f, "LR γ", "training.lr_gamma", FormField::Double, "StepLR multiplicative decay", 0, 1, true);
     add(f, "Seed", "training.seed", FormField::Int, "random seed (weights, batches, dropout)", 0, 9.007e15);
@@ -329,7 +329,7 @@ QWidget* SetupView::buildLora() {
     auto* a = new QGroupBox("Auto rank");
     auto* g = new QFormLayout(a);
     add(g, "Energy", "lora.auto.energy", FormField::Double, "fraction of update-spectrum energy the rank keeps", 0, 1, true);
-    addCombo(g, "Reduce", "lora.auto.reduce", {"max", "mean", "median", "percentile"}, "how per-layer ranks combine");
+    addCombo(g, "Reduce", "lora.auto.reduce", {"max", "percentile"}, "how per-layer ranks combine");
     add(g, "Percentile", "lora.auto.percentile", FormField::Double, "for reduce = percentile", 0, 100);
     add(g, "r min", "lora.auto.r_min", FormField::Int, "smallest rank chosen", 1, 4096);
     add(g, "r max", "lora.auto.r_max", FormField::Int, "largest rank chosen", 1, 4096);
@@ -348,7 +348,7 @@ QWidget* SetupView::buildDevices() {
     auto* h = new QHBoxLayout(box);
     auto* mapBox = new QWidget;
     auto* mf = new QFormLayout(mapBox);
-    addCombo(mf, "Mapping preset", "mapping.preset", {"hpt", "gpu-only", "reram-only", "systolic-only"},
+    addCombo(mf, "Mapping preset", "mapping.preset", {"hpt", "gpu-only", "reram-naive"},
              "which device runs which operation in each phase (hpt: the paper's mapping)", true);
     h->addWidget(mapBox);
     const QString titles[] = {"GPU", "Systolic array", "ReRAM crossbars"};
