@@ -27,6 +27,11 @@ rejected=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rejected
 echo "installed hpt loads all $loaded bundled plugins"
 [[ -f "$tmp/prefix/include/hpt/Model.h" ]] || fail "SDK header hpt/Model.h not installed"
 [[ -f "$tmp/prefix/share/applications/org.hpt.Workbench.desktop" ]] || fail "desktop file not installed"
+grep -q "^MimeType=.*sqlite" "$tmp/prefix/share/applications/org.hpt.Workbench.desktop" || fail "desktop entry does not open .sqlite stores"
+if command -v appstreamcli >/dev/null; then
+  appstreamcli validate --no-net "$tmp/prefix/share/metainfo/org.hpt.Workbench.metainfo.xml" >/dev/null \
+    || fail "AppStream metainfo does not validate"
+fi
 
 # Out-of-tree plugin build against the installed SDK.
 cmake -S "$src/plugins/examples" -B "$tmp/examples" -G Ninja -DCMAKE_BUILD_TYPE=Release \
