@@ -77,6 +77,13 @@ void migrate(sqlite3* db, const QString& path, int from, int target) {
     try {
         // Re-read inside the write lock: another process may have migrated meanwhile.
         from = int(sqlite::queryInt(db, path, "PRAGMA user_version"));
+        if (from >= target) {  // migrated meanwhile, or even newer: never write a version back
+            sqlite::exec(db, path, "ROLLBACK");
+            if (from > target)
+                throwStoreError(path, QString("was upgraded to store schema v%1 by a newer HpT Workbench while opening; "
+                                              "it was not modified. Use a newer hpt.").arg(from));
+            return;
+        }
         for (int v = from; v < target; ++v) sqlite::exec(db, path, steps[v]);
         const QByteArray pragmas = QString("PRAGMA application_id = %1; PRAGMA user_version = %2;")
                                        .arg(Store::kApplicationId)

@@ -42,6 +42,7 @@ StoreSink::~StoreSink() {
 }
 
 void StoreSink::runStarted(const RunStart& r) {
+    flush();  // rows of a previous run on this sink must land under that run's id
     int64_t id;
     {
         std::lock_guard<std::mutex> lk(storeMutex_);
@@ -53,6 +54,7 @@ void StoreSink::runStarted(const RunStart& r) {
 }
 
 void StoreSink::resume(int64_t runId) {
+    flush();
     {
         std::lock_guard<std::mutex> lk(storeMutex_);
         store_->markStatus(runId, RunStatus::Running);

@@ -233,8 +233,15 @@ private slots:
             }
             for (int64_t s = 2000; s < 3000; ++s) sink.metrics(samplePoints(s, 1, kKeys));
             sink.runFinished(RunStatus::Finished, QJsonObject{{"test", QJsonObject{{"rmse", 2.0}}}});
+            // A second run on the same sink (a sweep): the queued rows above stay with run 1.
+            sink.runStarted(sampleStart("sink-second"));
+            QVERIFY(sink.runId() != id);
+            sink.metrics(samplePoints(0, 5, kKeys));
+            sink.runFinished(RunStatus::Stopped, {});
         }  // destructor drains
         Store s(f, true);
+        QCOMPARE(s.metricCount(id + 1), int64_t(20));
+        QCOMPARE(s.summary(id + 1).status, QString("stopped"));
         QCOMPARE(s.metricCount(id), int64_t(12000));
         QCOMPARE(s.summary(id).status, QString("finished"));
         QCOMPARE(s.lastStep(id), int64_t(2999));
