@@ -42,12 +42,13 @@ int main(int argc, char** argv) {
     const QString exp = qEnvironmentVariable("HPT_SHOT_EXPERIMENT");
     if (w.store()->runs().size() < 2 && !exp.isEmpty()) {
         w.setupView()->loadFile(exp);
+        const QString base = w.setupView()->experiment().value("name").toString();
         for (int rank : {4, 2}) {
             QJsonObject e = w.setupView()->experiment();
             QJsonObject lora = e.value("lora").toObject();
             lora["rank"] = rank;
             e["lora"] = lora;
-            e["name"] = QString("%1-r%2").arg(e.value("name").toString()).arg(rank);
+            e["name"] = QString("%1-r%2").arg(base).arg(rank);
             w.setupView()->setExperiment(e);
             w.startRun();
             QTest::qWait(1500);
