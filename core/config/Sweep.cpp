@@ -164,7 +164,8 @@ Sweep parseSweep(const QJsonObject& o, const QString& baseDir, const QString& wh
     std::vector<std::pair<QString, QJsonArray>> grid;
     const QJsonValue axes = o.value("axes");
     if (!axes.isUndefined() && !axes.isObject()) fail(where, "axes", "expected {\"dotted.key\": [values...], ...}");
-    for (auto it = axes.toObject().begin(); it != axes.toObject().end(); ++it) {
+    const QJsonObject gridAxes = axes.toObject();
+    for (auto it = gridAxes.begin(); it != gridAxes.end(); ++it) {
         if (it.key().isEmpty()) fail(where, "axes", "an axis key is empty; use a dotted key like \"lora.rank\"");
         if (!it.value().isArray() || it.value().toArray().isEmpty())
             fail(where, "axes." + it.key(), "expected a non-empty list of values, e.g. [4, 8]");
@@ -193,7 +194,7 @@ Sweep parseSweep(const QJsonObject& o, const QString& baseDir, const QString& wh
             fail(where, "random.axes", "expected at least one axis, e.g. {\"switching.alpha\": {\"log_uniform\": [0.001, 0.05]}}");
         const QJsonObject ra = r.value("axes").toObject();
         for (auto it = ra.begin(); it != ra.end(); ++it) {
-            if (axes.toObject().contains(it.key()))
+            if (gridAxes.contains(it.key()))
                 fail(where, "random.axes." + it.key(), "is also a grid axis; sweep each key one way");
             random.push_back(parseRandomAxis(it.key(), it.value(), where));
         }
