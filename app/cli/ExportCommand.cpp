@@ -3,6 +3,7 @@
 // JSON document on stdout for scripts.
 #include "cli/Command.h"
 
+#include "gui/ChartExport.h"
 #include "store/Store.h"
 
 #include <hpt/Error.h>
@@ -87,7 +88,14 @@ int runExport(const QStringList& args) {
     p.addOption({"json", "Print JSON on stdout."});
     p.addOption({"max-points", "With --json: downsample each series to at most N points (min/max per bucket; 0 = all).",
                  "N", "0"});
-    // --chart: the GUI engineer adds its option here (rendering lives in app/gui, not in this file).
+    // --chart: drawn by app/gui/ChartExport (the same charts as the GUI).
+    p.addOption({"chart", "Save a chart instead: loss, energy, time, id, writes or lr.", "NAME"});
+    p.addOption({"format", "With --chart: png, pdf or svg (default: from --out's suffix).", "FMT"});
+    p.addOption({"out", "With --chart: the image file to write.", "FILE"});
+    p.addOption({"force", "With --chart: overwrite --out if it exists."});
+    p.addOption({"width", "With --chart: width in pixels.", "PX", "1200"});
+    p.addOption({"height", "With --chart: height in pixels.", "PX", "700"});
+    p.addOption({"dpi", "With --chart: resolution (PNG pixels = size x dpi / 96).", "N", "150"});
     if (!hpt::cli::parseOrFail(p, args)) return hpt::cli::BadArguments;
 
     bool ok = false;
@@ -102,9 +110,9 @@ int runExport(const QStringList& args) {
         std::fprintf(stderr, "%s: --max-points must be a whole number >= 0.\n", qPrintable(args.value(0)));
         return hpt::cli::BadArguments;
     }
-    const bool anyOutput = p.isSet("csv") || p.isSet("json");  // --chart: count it as an output here too
+    const bool anyOutput = p.isSet("csv") || p.isSet("json") || p.isSet("chart");
     if (!anyOutput) {
-        std::fprintf(stderr, "%s: say what to export: --csv DIR or --json.\n", qPrintable(args.value(0)));
+        std::fprintf(stderr, "%s: say what to export: --csv DIR, --json or --chart NAME --out FILE.\n", qPrintable(args.value(0)));
         return hpt::cli::BadArguments;
     }
     try {
@@ -120,7 +128,12 @@ int runExport(const QStringList& args) {
             std::fprintf(stderr, "wrote metrics.csv, events.csv, config.json, run.json to %s\n", qPrintable(p.value("csv")));
         }
         if (p.isSet("json")) std::fputs(QJsonDocument(exportJson(store, run, maxPoints)).toJson().constData(), stdout);
-        // --chart: the GUI engineer handles it here.
+        if (p.isSet("chart")) {
+            hpt::gui::RunChartRequest r{path, run, p.value("chart"), p.value("format"), p.value("out"), p.isSet("force"),
+                                        {p.value("width").toInt(), p.value("height").toInt(), p.value("dpi").toDouble()}};
+            hpt::gui::exportRunChart(r);
+            std::fprintf(stderr, "wrote %s\n", qPrintable(r.out));
+        }
         return hpt::cli::Ok;
     } catch (const std::exception& e) {
         return hpt::cli::reportError(e);
