@@ -1,0 +1,285 @@
+// `hpt --batch` and `hpt sweep` as a script meets them: one exit code and
+// message per error class, --summary-json contents, SIGTERM mid-run leaving a
+// stopped run with a checkpoint that resumes, and a local sweep merged into
+// one store. Uses the test plugins so each run takes about a second.
+#include "TestSupport.h"
+
+#include "store/Store.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <csignal>
+
+using hpt::test::runHpt;
+
+namespace {
+
+// A seconds-long experiment on the test plugins.
+QJsonObject tinyExperiment(int maxSteps = 8) {
+    return QJsonObject{
+        {"name", "tiny"},
+        {"model", QJsonObject{{"name", "testmodel"}}},
+        {"dataset", QJsonObject{{"name", "testdata"}, {"params", QJsonObject{{"samples", 16}}}}},
+        {"training", QJsonObject{{"epochs", 100000}, {"max_steps", maxSteps}, {"batch_size", 4}, {"seed", 3}}},
+        {"switching", QJsonObject{{"mode", "full"}}},
+        {"devices", QJsonObject{{"gpu", QJsonObject{{"plugin", "testdevice"}}},
+                                {"systolic", QJsonObject{{"plugin", "testdevice"}}},
+                                {"reram", QJsonObject{{"plugin", "testdevice"}}}}},
+    };
+}
+
+QString writeJson(const QString& path, const QJsonObject& o) {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(path));
+    f.write(QJsonDocument(o).toJson());
+    return path;
+}
+
+QJsonObject readJson(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+QStringList withPlugins(QStringList args) { return args << "--plugin-dir" << HPT_TEST_PLUGIN_DIR; }
+
+}  // namespace
+
+class TestBatch : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    QString path(const QString& name) const { return dir_.filePath(name); }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        // A run that cannot work because the engine is missing must not pretend otherwise.
+        auto r = runHpt(withPlugins({"--batch", writeJson(path("probe.json"), tinyExperiment(1)), "--store",
+                                     path("probe.sqlite")}));
+        if (r.err.contains("not built into this version")) QSKIP("this build has no training engine yet");
+    }
+
+    void finishedRunWritesSummaryAndStore() {
+        const QString store = path("ok.sqlite"), summary = path("ok-summary.json");
+        auto r = runHpt(withPlugins({"--batch", writeJson(path("ok.json"), tinyExperiment()), "--store", store,
+                                     "--summary-json", summary, "--set", "training.lr=0.002"}));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        QVERIFY2(r.out.contains("LibTorch") && r.out.contains("BLAS"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("step 8/8"), qPrintable(r.out));  // plain progress when piped
+        QVERIFY2(!r.out.contains('\r'), "a piped run must not draw a live bar");
+        QVERIFY2(r.out.contains("open it in the GUI: hpt " + store), qPrintable(r.out));
+
+        const QJsonObject s = readJson(summary);
+        QCOMPARE(s.value("exit_code").toInt(-1), 0);
+        QCOMPARE(s.value("status").toString(), QString("finished"));
+        QCOMPARE(s.value("store").toString(), store);
+        QCOMPARE(s.value("steps").toInt(), 8);
+        QVERIFY(s.contains("switch_step"));
+        QVERIFY2(!s.value("metrics").toObject().isEmpty(), qPrintable(QJsonDocument(s).toJson()));
+        QVERIFY2(s.value("energy_j").toObject().value("gpu").toDouble() > 0, qPrintable(QJsonDocument(s).toJson()));
+        const qint64 id = qint64(s.value("run_id").toDouble());
+        QVERIFY(id > 0);
+
+        hpt::Store st(store, true);
+        QVERIFY(st.hasRun(id));
+        QCOMPARE(st.summary(id).status, QString("finished"));
+        QCOMPARE(st.runConfig(id).value("training").toObject().value("lr").toDouble(), 0.002);  // --set reached the run
+        QVERIFY(st.metricCount(id) > 0);
+        QVERIFY2(r.out.contains(QString("stored as run %1 in %2").arg(id).arg(store)), qPrintable(r.out));
+    }
+
+    void unknownKeyExits2WithHint() {
+        QJsonObject e = tinyExperiment();
+        e.insert("trainig", QJsonObject{{"epochs", 1}});
+        const QString summary = path("bad-summary.json");
+        auto r = runHpt(withPlugins({"--batch", writeJson(path("bad.json"), e), "--store", path("bad.sqlite"),
+                                     "--summary-json", summary}));
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("trainig") && r.err.contains("did you mean 'training'"), qPrintable(r.err));
+        const QJsonObject s = readJson(summary);  // a script still learns what went wrong
+        QCOMPARE(s.value("exit_code").toInt(), 2);
+        QCOMPARE(s.value("where").toString(), QString("trainig"));
+    }
+
+    void badSetAndBadValueExit2() {
+        const QString exp = writeJson(path("set.json"), tinyExperiment());
+        auto r = runHpt(withPlugins({"--batch", exp, "--store", path("set.sqlite"), "--set", "lora.rank"}));
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--set lora.rank") && r.err.contains("key=value"), qPrintable(r.err));
+        r = runHpt(withPlugins({"--batch", exp, "--store", path("set.sqlite"), "--set", "switching.alpha=2"}));
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("switching.alpha"), qPrintable(r.err));
+        r = runHpt(withPlugins({"--batch", exp, "--log-level", "loud"}));
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--log-level"), qPrintable(r.err));
+        r = runHpt(withPlugins({"--batch", exp, "--torch-device", "tpu"}));
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--torch-device"), qPrintable(r.err));
+    }
+
+    void invalidJsonExits2WithLine() {
+        QFile f(path("syntax.json"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\n  \"model\": {\"name\": \"testmodel\"},\n  \"training\": {\"epochs\": }\n}\n");
+        f.close();
+        auto r = runHpt(withPlugins({"--batch", f.fileName(), "--store", path("syntax.sqlite")}));
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("syntax.json") && r.err.contains("3"), qPrintable(r.err));
+    }
+
+    void missingPluginExits4() {
+        QJsonObject e = tinyExperiment();
+        e.insert("model", QJsonObject{{"name", "testmodle"}});
+        auto r = runHpt(withPlugins({"--batch", writeJson(path("plugin.json"), e), "--store", path("plugin.sqlite")}));
+        QCOMPARE(r.exitCode, 4);
+        QVERIFY2(r.err.contains("testmodle") && r.err.contains("testmodel"), qPrintable(r.err));
+    }
+
+    void dataErrorExits3() {
+        // The wind plugin reads a real file; an empty data folder is a data error naming where it looked.
+        auto probe = runHpt({"plugins"});
+        if (!probe.out.contains(" wind ")) QSKIP("the wind dataset plugin is not built in this build tree");
+        QDir().mkpath(path("nodata"));
+        QJsonObject e = tinyExperiment();
+        e.insert("dataset", QJsonObject{{"name", "wind"}});
+        auto r = runHpt(withPlugins({"--batch", writeJson(path("data.json"), e), "--store", path("data.sqlite"),
+                                     "--data-dir", path("nodata")}));
+        QCOMPARE(r.exitCode, 3);
+        QVERIFY2(r.err.contains("nodata"), qPrintable(r.err));
+    }
+
+    void divergedExits5() {
+        // AdamW's decoupled decay with lr·wd = 10 multiplies every weight by −9 per step: overflow to
+        // Inf within ~40 steps, whatever the gradients do.
+        auto r = runHpt(withPlugins({"--batch", writeJson(path("nan.json"), tinyExperiment(400)), "--store",
+                                     path("nan.sqlite"), "--summary-json", path("nan-summary.json"), "--set",
+                                     "training.lr=10", "--set", "training.weight_decay=1", "--set",
+                                     "training.optimizer=adamw"}));
+        QCOMPARE(r.exitCode, 5);
+        QVERIFY2(r.err.contains("step") && r.err.contains("FULL"), qPrintable(r.err));
+        const QJsonObject s = readJson(path("nan-summary.json"));
+        QCOMPARE(s.value("status").toString(), QString("failed"));
+        QCOMPARE(s.value("exit_code").toInt(), 5);
+    }
+
+    void sigtermStopsWithCheckpointThatResumes() {
+        const QString store = path("stop.sqlite"), summary = path("stop-summary.json");
+        const QString exp = writeJson(path("stop.json"), tinyExperiment(1000000));
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(HPT_EXE, withPlugins({"--batch", exp, "--store", store, "--summary-json", summary,
+                                      "--progress-every", "0"}));
+        QVERIFY(p.waitForStarted());
+        QByteArray out;
+        QElapsedTimer t;
+        t.start();
+        // Wait until training is under way (a progress line), then ask it to stop.
+        while (!out.contains("/1000000 (") && t.elapsed() < 60000 && p.state() == QProcess::Running) {
+            p.waitForReadyRead(200);
+            out += p.readAll();
+        }
+        QVERIFY2(out.contains("/1000000 ("), out.constData());
+        ::kill(pid_t(p.processId()), SIGTERM);
+        QVERIFY(p.waitForFinished(60000));
+        out += p.readAll();
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(out.contains("resume with: hpt --batch"), out.constData());
+
+        const QJsonObject s = readJson(summary);
+        QCOMPARE(s.value("status").toString(), QString("stopped"));
+        QCOMPARE(s.value("exit_code").toInt(), 130);
+        const QString ckpt = s.value("checkpoint_dir").toString();
+        QVERIFY2(QDir(ckpt).exists() && !QDir(ckpt).isEmpty(), qPrintable(ckpt));
+        const qint64 id = qint64(s.value("run_id").toDouble());
+        const qint64 stoppedAt = qint64(s.value("steps").toDouble());
+        {
+            hpt::Store st(store, true);
+            QCOMPARE(st.summary(id).status, QString("stopped"));
+        }
+
+        // Resume by run id with a step budget just past where it stopped: it finishes.
+        const QString summary2 = path("resume-summary.json");
+        auto r = runHpt(withPlugins({"--resume", QString::number(id), "--store", store, "--summary-json", summary2,
+                                     "--set", QString("training.max_steps=%1").arg(stoppedAt + 4)}));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        QVERIFY2(r.out.contains("resuming from checkpoint folder"), qPrintable(r.out));
+        const QJsonObject s2 = readJson(summary2);
+        QCOMPARE(s2.value("status").toString(), QString("finished"));
+        QCOMPARE(qint64(s2.value("steps").toDouble()), stoppedAt + 4);
+        hpt::Store st(store, true);
+        QCOMPARE(st.summary(qint64(s2.value("run_id").toDouble())).status, QString("finished"));
+    }
+
+    void sweepListIsDeterministic() {
+        const QString sweep = writeJson(path("sw.json"), QJsonObject{
+            {"name", "sw"}, {"base", tinyExperiment()},
+            {"axes", QJsonObject{{"training.lr", QJsonArray{0.001, 0.01}}}},
+            {"random", QJsonObject{{"samples", 3}, {"seed", 5},
+                                   {"axes", QJsonObject{{"training.weight_decay", QJsonObject{{"log_uniform", QJsonArray{1e-5, 1e-2}}}}}}}}});
+        auto a = runHpt(withPlugins({"sweep", sweep, "--list", "--json"}));
+        auto b = runHpt(withPlugins({"sweep", sweep, "--list", "--json"}));
+        QVERIFY2(a.exitCode == 0, qPrintable(a.err));
+        QCOMPARE(a.out, b.out);
+        const QJsonArray runs = QJsonDocument::fromJson(a.out.toUtf8()).object().value("runs").toArray();
+        QCOMPARE(int(runs.size()), 6);
+        QCOMPARE(runs[5].toObject().value("name").toString(), QString("sw-005"));
+
+        // A typo in an axis key is caught before anything runs, naming the run and the field.
+        const QString bad = writeJson(path("swbad.json"), QJsonObject{
+            {"base", tinyExperiment()}, {"axes", QJsonObject{{"training.lrr", QJsonArray{0.1}}}}});
+        auto c = runHpt(withPlugins({"sweep", bad, "--list"}));
+        QCOMPARE(c.exitCode, 2);
+        QVERIFY2(c.err.contains("run 0") && c.err.contains("lrr"), qPrintable(c.err));
+        auto d = runHpt(withPlugins({"sweep", sweep, "--index", "6"}));
+        QCOMPARE(d.exitCode, 2);
+        QVERIFY2(d.err.contains("0..5"), qPrintable(d.err));
+    }
+
+    void localSweepMergesEveryRun() {
+        const QString sweep = writeJson(path("loc.json"), QJsonObject{
+            {"name", "loc"}, {"base", tinyExperiment(4)},
+            {"axes", QJsonObject{{"training.lr", QJsonArray{0.001, 0.01}}, {"training.seed", QJsonArray{1, 2}}}}});
+        auto r = runHpt(withPlugins({"sweep", sweep, "--local", "-j", "2"}), 240000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        const QString merged = path("loc/loc.sqlite");
+        QVERIFY2(r.out.contains("merged 4 new run(s)"), qPrintable(r.out));
+        hpt::Store st(merged, true);
+        const auto runs = st.runs();
+        QCOMPARE(runs.size(), size_t(4));
+        QStringList names;
+        for (const auto& run : runs) {
+            QCOMPARE(run.status, QString("finished"));
+            names << run.name;
+        }
+        names.sort();
+        QCOMPARE(names, (QStringList{"loc-000", "loc-001", "loc-002", "loc-003"}));
+        // Rerunning does not redo finished runs nor duplicate them in the merged store.
+        auto again = runHpt(withPlugins({"sweep", sweep, "--local", "-j", "2"}), 240000);
+        QCOMPARE(again.exitCode, 0);
+        QCOMPARE(int(again.out.count("already finished earlier")), 4);
+        QCOMPARE(hpt::Store(merged, true).runs().size(), size_t(4));
+    }
+
+    void slurmScriptHasOneTaskPerRun() {
+        const QString sweep = writeJson(path("sl.json"), QJsonObject{
+            {"name", "sl"}, {"base", tinyExperiment()}, {"axes", QJsonObject{{"lora.rank", QJsonArray{2, 4, 8}}}}});
+        auto r = runHpt(withPlugins({"sweep", sweep, "--slurm", "--partition", "gpu", "--time", "01:00:00",
+                                     "--cpus", "4", "--mem", "8G", "--gpus", "1", "--no-check"}));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QFile f(path("sl/slurm/sl.sbatch"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString s = QString::fromUtf8(f.readAll());
+        for (const char* line : {"#SBATCH --array=0-2\n", "#SBATCH --partition=gpu\n", "#SBATCH --time=01:00:00\n",
+                                 "#SBATCH --cpus-per-task=4\n", "#SBATCH --mem=8G\n", "#SBATCH --gpus=1\n"})
+            QVERIFY2(s.contains(line), qPrintable(s));
+        QVERIFY2(s.contains("--index \"$SLURM_ARRAY_TASK_ID\""), qPrintable(s));
+        QVERIFY2(s.contains("printf 'sl-%03d'"), qPrintable(s));
+        QVERIFY(QFile::exists(path("sl/sweep.json")));
+        QVERIFY(QFile::exists(path("sl/slurm/sl-merge.sbatch")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBatch)
+#include "tst_batch.moc"
