@@ -1,0 +1,155 @@
+// The real files in ../shared/datasets (skipped when absent): wind split facts
+// and window contents, COVID county/date counts and the last-week baseline,
+// the 323 SNOTEL stations and their southness, and the checksums.
+#include "DatasetTestSupport.h"
+#include "TestSupport.h"
+
+#include <hpt/Error.h>
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <cmath>
+
+using hpt::test::loadDataset;
+using hpt::test::sharedDatasets;
+
+
+namespace {
+const char* const kNoShared = "../shared/datasets is absent (set HPT_SHARED_DATASETS); real-data tests skipped";
+
+// MS_winds.dat parsed independently of the plugin (rows × 57).
+std::vector<std::vector<double>> readWindByHand() {
+    QFile f(sharedDatasets() + "/wind/MS_winds.dat");
+    f.open(QIODevice::ReadOnly);
+    std::vector<std::vector<double>> rows;
+    while (!f.atEnd()) {
+        const auto parts = f.readLine().trimmed().split(',');
+        if (parts.size() < 2) continue;
+        std::vector<double> r;
+        for (const auto& p : parts) r.push_back(p.toDouble());
+        rows.push_back(r);
+    }
+    return rows;
+}
+}  // namespace
+
+class TestDatasetReal : public QObject {
+    Q_OBJECT
+private slots:
+    void windSplitFacts() {
+        if (sharedDatasets().isEmpty()) QSKIP(kNoShared);
+        auto ds = loadDataset("wind", {}, sharedDatasets());
+        const auto raw = readWindByHand();
+        QCOMPARE(int(raw.size()), 8387);
+        const auto& tr = ds->train();
+        const auto& te = ds->test();
+        QVERIFY((tr.x.sizes().vec() == std::vector<int64_t>{6723, 57, 12}));  // (480-12) + (8387-2120-12)
+        QVERIFY((te.x.sizes().vec() == std::vector<int64_t>{1628, 57, 12}));  // 1640 test rows - 12
+        QVERIFY((te.y.sizes().vec() == std::vector<int64_t>{1628, 57}));
+        QVERIFY(!ds->info().synthetic);
+        QVERIFY((ds->info().notes.value("test_rows").toArray() == QJsonArray{480, 2119}));
+        // Test window n holds rows 480+n .. 480+n+11 and targets row 480+n+12 (checked in m/s).
+        for (int n : {0, 777, 1627}) {
+            for (int h : {0, 11}) {
+                const auto hour = ds->toRealUnits(te.x[n].select(1, h).unsqueeze(0))[0];
+                for (int s : {0, 24, 56}) QVERIFY(std::abs(hour[s].item<float>() - raw[size_t(480 + n + h)][size_t(s)]) < 1e-3);
+            }
+            const auto y = ds->toRealUnits(te.y[n].unsqueeze(0))[0];
+            QVERIFY(std::abs(y[24].item<float>() - raw[size_t(480 + n + 12)][24]) < 1e-3);
+        }
+        // No window straddles a cut: the last window before the test rows targets row 479, the next starts at 2120.
+        const auto lastBefore = ds->toRealUnits(tr.y[467].unsqueeze(0))[0];
+        const auto firstAfter = ds->toRealUnits(tr.x[468].select(1, 0).unsqueeze(0))[0];
+        for (int s : {0, 30, 56}) {
+            QVERIFY(std::abs(lastBefore[s].item<float>() - raw[479][size_t(s)]) < 1e-3);
+            QVERIFY(std::abs(firstAfter[s].item<float>() - raw[2120][size_t(s)]) < 1e-3);
+        }
+    }
+    void windNormalisationAndPersistence() {
+        if (sharedDatasets().isEmpty()) QSKIP(kNoShared);
+        auto ds = loadDataset("wind", {}, sharedDatasets());
+        QVERIFY(ds->train().y.mean(0).abs().max().item<float>() < 0.05f);   // train centred per station
+        QVERIFY(ds->test().y.mean(0).abs().max().item<float>() > 0.05f);    // test is not
+        const auto raw = readWindByHand();
+        double se = 0, ae = 0;
+        for (int n = 0; n < 1628; ++n)
+            for (int s = 0; s < 57; ++s) {
+                const double e = raw[size_t(480 + n + 11)][size_t(s)] - raw[size_t(480 + n + 12)][size_t(s)];
+                se += e * e;
+                ae += std::abs(e);
+            }
+        const auto b = ds->baselines().value("persistence").toObject();
+        QVERIFY(std::abs(b.value("rmse").toDouble() - std::sqrt(se / (1628 * 57))) < 1e-6);
+        QVERIFY(std::abs(b.value("mae").toDouble() - ae / (1628 * 57)) < 1e-6);
+        QVERIFY(ds->info().notes.value("sha256_matches_manifest").toBool());
+    }
+    void covidCountsAndSplit() {
+        if (sharedDatasets().isEmpty()) QSKIP(kNoShared);
+        auto ds = loadDataset("covid", {}, sharedDatasets());
+        const auto n = ds->info().notes;
+        QCOMPARE(n.value("counties_in_file").toInt(), 3142);
+        QCOMPARE(n.value("dates_in_file").toInt(), 35);
+        QCOMPARE(n.value("rows").toInt(), 109970);
+        const auto trainDates = n.value("train_dates").toArray(), testDates = n.value("test_dates").toArray();
+        QCOMPARE(int(trainDates.size()), 29);
+        QCOMPARE(int(testDates.size()), 5);
+        for (const auto& d : trainDates) QVERIFY(d.toInt() < 209);
+        for (const auto& d : testDates) QVERIFY(d.toInt() > 209);
+        QCOMPARE(n.value("counties_sampled").toInt(), 314);
+        // Horizon 1: 28 training weeks and 4 test weeks have a next week in their split; 314-50+1 windows each.
+        QVERIFY((ds->train().x.sizes().vec() == std::vector<int64_t>{28 * 265, 50, 19}));
+        QVERIFY((ds->test().y.sizes().vec() == std::vector<int64_t>{4 * 265, 50}));
+        QVERIFY(n.value("sha256_matches_manifest").toBool());
+        auto withCut = loadDataset("covid", {{"cut_date_goes_to", "test"}}, sharedDatasets());
+        QCOMPARE(withCut->info().notes.value("test_dates").toArray().first().toInt(), 209);
+    }
+    void covidLastWeekBaselineAndNoLeak() {
+        if (sharedDatasets().isEmpty()) QSKIP(kNoShared);
+        auto ds = loadDataset("covid", {}, sharedDatasets());
+        const auto ch = ds->info().normalization.value("channels").toArray();
+        QCOMPARE(ch.at(2).toObject().value("name").toString(), QString("deaths"));
+        const double m = ch.at(2).toObject().value("mean").toDouble(), s = ch.at(2).toObject().value("std").toDouble();
+        const auto& te = ds->test();
+        const auto thisWeek = te.x.select(2, 2).to(torch::kFloat64) * s + m;
+        const auto nextWeek = ds->toRealUnits(te.y).to(torch::kFloat64);
+        const double rmse = std::sqrt((thisWeek - nextWeek).pow(2).mean().item<double>());
+        const auto b = ds->baselines().value("last_week").toObject();
+        QVERIFY2(std::abs(b.value("rmse").toDouble() - rmse) < 1e-3 * std::max(1.0, rmse), qPrintable(QString::number(rmse)));
+        // The target is not this week's deaths (the reference's leak).
+        QVERIFY((thisWeek - nextWeek).abs().max().item<double>() > 1.0);
+        // Train statistics only: normalised training deaths are centred, test ones are not exactly.
+        QVERIFY(std::abs(ds->train().y.mean().item<float>()) < 0.05f);
+    }
+    void swe323StationsWithSouthness() {
+        if (sharedDatasets().isEmpty()) QSKIP(kNoShared);
+        auto ds = loadDataset("swe", {{"first_water_year", 2005}, {"last_water_year", 2007}, {"test_years", QJsonArray{2006}}},
+                              sharedDatasets());
+        QCOMPARE(int(ds->train().x.size(1)), 323);
+        QCOMPARE(int(ds->train().x.size(2)), 19);
+        QCOMPARE(int(ds->info().stations.size()), 323);
+        QVERIFY(ds->info().notes.value("metadata_sha256_matches_manifest").toBool());
+        // southness = sin(slope) cos(aspect) from the raw CSV, standardised over the 323 stations.
+        QFile f(sharedDatasets() + "/swe/Snotel_Locations_Filtered_v3.csv");
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto header = f.readLine().trimmed().split(',');
+        const int cA = int(header.indexOf("Aspect_tif_x")), cS = int(header.indexOf("Slope_tif1_x"));
+        std::vector<double> south;
+        while (!f.atEnd()) {
+            const auto p = f.readLine().trimmed().split(',');
+            if (p.size() < 10) continue;
+            south.push_back(std::sin(p[cS].toDouble() * M_PI / 180) * std::cos(p[cA].toDouble() * M_PI / 180));
+        }
+        QCOMPARE(int(south.size()), 323);
+        double mean = 0, var = 0;
+        for (double v : south) mean += v / 323;
+        for (double v : south) var += (v - mean) * (v - mean) / 322;
+        const auto x = ds->train().x;
+        for (int s : {0, 100, 322})
+            QVERIFY(std::abs(x[0][s][3].item<float>() - (south[size_t(s)] - mean) / std::sqrt(var)) < 1e-4);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDatasetReal)
+#include "tst_dataset_real.moc"
