@@ -176,11 +176,11 @@ private slots:
         QElapsedTimer t;
         t.start();
         // Wait until training is under way (a progress line), then ask it to stop.
-        while (!out.contains("/1000000 (") && t.elapsed() < 60000 && p.state() == QProcess::Running) {
+        while (!out.contains("%)  epoch") && t.elapsed() < 60000 && p.state() == QProcess::Running) {
             p.waitForReadyRead(200);
             out += p.readAll();
         }
-        QVERIFY2(out.contains("/1000000 ("), out.constData());
+        QVERIFY2(out.contains("%)  epoch"), out.constData());
         ::kill(pid_t(p.processId()), SIGTERM);
         QVERIFY(p.waitForFinished(60000));
         out += p.readAll();
