@@ -335,9 +335,25 @@ std::vector<Marker> drawChart(QCustomPlot& plot, ChartKind kind, const RunData& 
         break;
     }
     }
-    plot.rescaleAxes();
-    if (plot.xAxis->range().size() <= 0) plot.xAxis->setRange(0, std::max(1.0, run.lastStep()));
+    // Only the main axes: the per-phase bars keep the range they were given.
+    plot.xAxis->rescale();
+    plot.yAxis->rescale();
+    // Steps and seconds both start at 0, so charts of one run line up even when a series starts late.
+    const double xEnd = std::max(plot.xAxis->range().upper, o.byWallTime ? run.lastWall() : run.lastStep());
+    plot.xAxis->setRange(0, xEnd > 0 ? xEnd : 1);
     if (plot.yAxis2->visible()) plot.yAxis2->rescale();
+    bool hasData = false;
+    for (int i = 0; i < plot.graphCount(); ++i) hasData = hasData || plot.graph(i)->dataCount() > 0;
+    if (!hasData) {
+        plot.legend->setVisible(false);
+        auto* t = new QCPItemText(&plot);
+        t->position->setType(QCPItemPosition::ptAxisRectRatio);
+        t->position->setCoords(0.5, 0.5);
+        t->setText(kind == ChartKind::Id ? "no intrinsic-dimension estimates (id.every = 0 or none yet)"
+                   : kind == ChartKind::Writes ? "no ReRAM writes recorded (no reram device, or none yet)"
+                                               : "no data yet");
+        t->setColor(QColor(128, 128, 128));
+    }
     // A little headroom so the phase labels do not sit on the curve.
     if (plot.yAxis->scaleType() == QCPAxis::stLinear) {
         const auto r = plot.yAxis->range();

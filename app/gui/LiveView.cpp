@@ -125,6 +125,7 @@ void LiveView::beginRun(const QString& name) {
 
 void LiveView::showRun(const RunData& run) {
     setRunning(false);
+    status_->setVisible(false);
     run_ = run;
     log_->setRowCount(0);
     for (const auto& e : run_.events()) appendEvent(e);
