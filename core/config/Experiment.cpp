@@ -174,7 +174,8 @@ void validate(const QJsonObject& c) {
         if (!QStringList{"spectrum", "twonn", "mle"}.contains(m))
             fail("id.methods", QString("unknown method '%1'; choose from spectrum, twonn, mle").arg(m));
     k.number("id.energy", 0, 1, true);
-    k.integer("id.k", 1);
+    k.integer("id.k", 2);  // MLE needs at least two neighbours
+    k.number("id.discard", 0, 1, false, true);
     k.integer("id.probe_samples", 2);
 
     k.integer("checkpoint.every", 0);
@@ -207,7 +208,7 @@ QJsonObject builtinExperimentDefaults() {
       "devices": {"gpu": {"plugin": "gpu", "preset": "H100", "params": {}},
                   "systolic": {"plugin": "systolic", "preset": "default", "params": {}},
                   "reram": {"plugin": "reram", "preset": "isaac", "params": {}}},
-      "id": {"every": 0, "methods": ["spectrum"], "energy": 0.9, "k": 10, "probe_samples": 64},
+      "id": {"every": 0, "methods": ["spectrum"], "energy": 0.9, "k": 10, "probe_samples": 64, "discard": 0.1},
       "checkpoint": {"every": 0, "dir": ""}
     })");
     return d.object();

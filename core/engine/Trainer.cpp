@@ -4,6 +4,7 @@
 #include "cost/StepCoster.h"
 #include "engine/Checkpoint.h"
 #include "engine/Evaluation.h"
+#include "engine/IdProbe.h"
 #include "engine/Optimizer.h"
 #include "engine/PhaseController.h"
 #include "engine/PlateauCheck.h"
@@ -79,6 +80,7 @@ struct Trainer::Impl {
     std::unique_ptr<StepCoster> coster;
     torch::Tensor trainX, trainY;
     std::map<std::string, torch::Tensor> startTargets;  // for lora.rank = "auto"
+    std::unique_ptr<IdProbe> idProbe;                   // intrinsic-dimension estimates (id.every)
 
     PhaseController ctl;
     PlateauCheck plateau;
@@ -239,6 +241,7 @@ struct Trainer::Impl {
         const int64_t maxSteps = t.value("max_steps").toInteger(0);
         if (maxSteps > 0) totalSteps = std::min(totalSteps, maxSteps);
 
+        idProbe = std::make_unique<IdProbe>(config.value("id").toObject(), lora.targets, trainX);
         theta = createModel();
         wcheck = std::make_unique<WeightDistanceCheck>(config.value("switching").toObject().value("tau_w").toDouble(0.01),
                                                        monitoredLayers());
@@ -574,6 +577,10 @@ struct Trainer::Impl {
                 if (ph != Phase::Full) metric("loss.lora", ll);
                 metric("step_ms", std::chrono::duration<double, std::milli>(Clock::now() - ts).count());
                 addCosts(ph);
+                if (idProbe->enabled()) {
+                    idProbe->afterStep(step, ph == Phase::Lora ? *thetaP : *theta);
+                    for (auto& m : idProbe->poll(wall())) pending.push_back(std::move(m));
+                }
                 const int64_t stepNow = step;
                 ++batchInEpoch;  // position after this batch, so a checkpoint here resumes at the next one
                 afterStep(lf, ll);
@@ -596,6 +603,8 @@ struct Trainer::Impl {
             }
             (void)next;
         }
+        idProbe->finish();
+        for (auto& m : idProbe->poll(wall())) pending.push_back(std::move(m));
         for (const auto& [role, c] : costTotal) {
             metric("device." + role + ".time_s", c.seconds);
             metric("device." + role + ".energy_j", c.joules);

@@ -21,6 +21,7 @@ namespace {
 
 struct Recorder : RunSink {
     std::map<int64_t, double> full, lora;
+    std::map<std::string, std::vector<std::pair<int64_t, double>>> other;  // every other metric by key
     std::vector<RunEvent> events;
     QJsonObject final;
     RunStatus status = RunStatus::Running;
@@ -29,6 +30,7 @@ struct Recorder : RunSink {
         for (const auto& p : m) {
             if (p.key == "loss.full") full[p.step] = p.value;
             if (p.key == "loss.lora") lora[p.step] = p.value;
+            if (p.key.rfind("id.", 0) == 0) other[p.key].push_back({p.step, p.value});
         }
     }
     void event(const RunEvent& e) override {
@@ -187,6 +189,30 @@ private slots:
         QCOMPARE(test.value("per_station").toObject().size(), qsizetype(5));
         QCOMPARE(rec.ofType("lr").size(), size_t(1));  // ×0.6 after epoch 2 of 4
         QCOMPARE(rec.final.value("trainable_parameters").toInteger(), qint64(2 * 2 * 16 + 32 + 9));
+    }
+
+    void intrinsicDimensionEstimatesBecomeMetrics() {
+        // id.every = 8: the probe hands ΔW of every LoRA target (q, v) and the
+        // encoder output of a probe batch to the worker; estimates come back as
+        // metrics at the steps they describe, and training is unchanged.
+        Recorder withId, without;
+        QTemporaryDir d1, d2;
+        const QJsonObject id{{"every", 8}, {"methods", QJsonArray{"spectrum", "twonn", "mle"}}, {"probe_samples", 40}, {"k", 5}};
+        Trainer a(host, resolve(experiment({{"id", id}})), withId, {d1.path(), {}, "cpu", "a"});
+        QCOMPARE(a.run(), RunStatus::Finished);
+        Trainer b(host, resolve(experiment()), without, {d2.path(), {}, "cpu", "b"});
+        QCOMPARE(b.run(), RunStatus::Finished);
+        QCOMPARE(withId.full, without.full);  // the probe consumes no random numbers
+        QCOMPARE(withId.lora, without.lora);
+        QVERIFY2(withId.other.count("id.spectrum.max"), "no update-spectrum estimate was recorded");
+        QVERIFY(withId.other.count("id.spectrum.layers.0.attn.q.weight"));
+        QVERIFY(withId.other.count("id.spectrum.layers.0.attn.v.weight"));
+        for (const auto& [step, v] : withId.other["id.spectrum.max"]) {
+            QCOMPARE(step % 8, int64_t(0));
+            QVERIFY(v >= 1 && v <= 8);  // a rank of an 8×8 update
+        }
+        QVERIFY(withId.other.count("id.twonn") || withId.other.count("id.mle"));
+        QVERIFY(without.other.empty());
     }
 
     void resumeIsBitIdentical() {

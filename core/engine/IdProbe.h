@@ -1,0 +1,44 @@
+#pragma once
+// Intrinsic-dimension probe: every `id.every` steps it hands the IdWorker
+// (core/id/IdWorker.h) a snapshot of what the LoRA rank must cover — the
+// update ΔW of each LoRA target matrix since the previous snapshot (the
+// effective weight W + (α/r)·B·A once adapters train) — and the hidden
+// representations of a fixed probe batch. Estimates come back as metrics at
+// the step they describe; training never waits for them.
+#include "engine/RunSink.h"
+#include "id/IdWorker.h"
+
+#include <hpt/Model.h>
+
+#include <QJsonObject>
+#include <QStringList>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hpt {
+
+class IdProbe {
+public:
+    // idConfig is the experiment's "id" block; probeX a [n, stations, features] batch.
+    IdProbe(const QJsonObject& idConfig, const QStringList& loraTargets, torch::Tensor probeX);
+    bool enabled() const { return worker_ != nullptr; }
+    // Call after each training step with the model that trains in this phase.
+    void afterStep(int64_t step, Model& model);
+    // Finished estimates as metrics (non-blocking); `wallTime` stamps them.
+    std::vector<MetricPoint> poll(double wallTime);
+    // Waits for the estimate in flight (end of run).
+    void finish();
+
+private:
+    std::map<std::string, torch::Tensor> targetWeights(Model& model) const;
+
+    IdSettings settings_;
+    QStringList targets_;
+    torch::Tensor probeX_;
+    std::unique_ptr<IdWorker> worker_;
+    std::map<std::string, torch::Tensor> previous_;
+};
+
+}  // namespace hpt
