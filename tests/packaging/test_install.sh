@@ -56,12 +56,14 @@ fi
 # The .deb: build it, check its control data and contents, unpack and run.
 (cd "$build" && cpack -G DEB -B "$tmp/deb" >/dev/null)
 deb=$(ls "$tmp"/deb/*.deb)
-dpkg-deb -f "$deb" Depends | grep -q libopenblas0-pthread || fail ".deb does not depend on OpenBLAS"
-dpkg-deb -f "$deb" Depends | grep -q libtorch || fail ".deb does not depend on libtorch"
-dpkg-deb -c "$deb" | grep -q "usr/bin/hpt$" || fail ".deb has no usr/bin/hpt"
-dpkg-deb -c "$deb" | grep -q "hpt/plugins/" || fail ".deb has no plugins"
+depends=$(dpkg-deb -f "$deb" Depends)
+grep -q libopenblas0-pthread <<<"$depends" || fail ".deb does not depend on OpenBLAS"
+grep -q libtorch <<<"$depends" || fail ".deb does not depend on libtorch"
+contents=$(dpkg-deb -c "$deb")  # not piped into grep -q: an early exit would SIGPIPE dpkg-deb
+grep -q "usr/bin/hpt$" <<<"$contents" || fail ".deb has no usr/bin/hpt"
+grep -q "hpt/plugins/" <<<"$contents" || fail ".deb has no plugins"
 dpkg-deb -x "$deb" "$tmp/root"
-"$tmp/root/usr/bin/hpt" --version | grep -q "^hpt " || fail "hpt from the unpacked .deb does not run"
+[[ "$("$tmp/root/usr/bin/hpt" --version)" == hpt\ * ]] || fail "hpt from the unpacked .deb does not run"
 n=$(env -u HPT_PLUGIN_PATH "$tmp/root/usr/bin/hpt" plugins --json | grep -c '"kind"' || true)
 [[ "$n" -eq "$built" ]] || fail "hpt from the .deb loaded $n plugins, expected $built"
 echo ".deb $(basename "$deb"): depends ok, runs, loads $n plugins"
