@@ -63,6 +63,14 @@ RuntimeInfo probeRuntime(bool measureBlas) {
 
 QString slowBlasWarning(const RuntimeInfo& info) {
     if (info.sgemmGflops <= 0 || info.sgemmGflops >= kSlowBlasGflops) return {};
+    // OpenBLAS already loaded and still slow: the cores are busy (or capped),
+    // so telling the user to install OpenBLAS would be wrong.
+    if (info.blasLibrary.contains("openblas", Qt::CaseInsensitive))
+        return QString("slow BLAS: a 256^3 sgemm ran at %1 GFLOP/s although OpenBLAS (%2) is in use; the CPU is "
+                       "probably busy with other work or limited (check OMP_NUM_THREADS / OPENBLAS_NUM_THREADS), "
+                       "so step times measured now will be pessimistic")
+            .arg(info.sgemmGflops, 0, 'f', 1)
+            .arg(info.blasLibrary);
     return QString("slow BLAS: a 256^3 sgemm ran at %1 GFLOP/s (%2). Debian's libtorch uses the system BLAS; "
                    "install OpenBLAS for ~35x faster training: sudo apt-get install libopenblas0-pthread")
         .arg(info.sgemmGflops, 0, 'f', 1)
