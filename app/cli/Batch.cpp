@@ -125,6 +125,7 @@ public:
     void event(const RunEvent& e) override { s_.event(e); }
     void progress(const Progress& p) override { s_.progress(p); }
     void runFinished(RunStatus st, const QJsonObject& f) override { s_.runFinished(st, f); }
+    std::optional<Error> failure() const override { return s_.failure(); }
 
 private:
     StoreSink& s_;
@@ -297,7 +298,19 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
                          storePathOpt.isEmpty() ? QString() : " --store " + storePath));
         }
 #ifdef HPT_BATCH_HAS_STORE
-        say(QString("stored as run %1 in %2").arg(runId).arg(storePath));
+        // The run's last rows (or its final status) could not be committed: the run is not
+        // recorded as finished, so the command must not succeed.
+        if (status != RunStatus::Failed && store.failure()) {
+            code = reportError(*store.failure());
+            summary.insert("status", "failed");
+            summary.insert("error", QString::fromUtf8(store.failure()->what()));
+            summary.insert("where", QString::fromStdString(store.failure()->where()));
+        }
+        if (store.failure())
+            say(QString("run %1 in %2 is recorded up to step %3 only: the store could not take the rest")
+                    .arg(runId).arg(storePath).arg(store.committedStep()));
+        else
+            say(QString("stored as run %1 in %2").arg(runId).arg(storePath));
         say(QString("open it in the GUI: hpt %1").arg(storePath));
 #endif
         return finish(code);

@@ -22,6 +22,7 @@ public:
     void event(const RunEvent& e) override { s_.event(e); }
     void progress(const Progress& p) override { s_.progress(p); }
     void runFinished(RunStatus st, const QJsonObject& f) override { s_.runFinished(st, f); }
+    std::optional<Error> failure() const override { return s_.failure(); }
 
 private:
     StoreSink& s_;

@@ -6,6 +6,7 @@
 #include <hpt/Params.h>
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <cmath>
@@ -180,6 +181,21 @@ void validate(const QJsonObject& c) {
 
     k.integer("checkpoint.every", 0);
     k.string("checkpoint.dir");
+
+    k.choice("divergence.policy", {"stop", "rollback"});
+    k.number("divergence.max_grad_norm", 0, 1e300);  // 0 = off
+    k.number("divergence.lr_factor", 0, 1, true, true);
+    k.integer("divergence.max_rollbacks", 0, 1000);
+}
+
+// A plugin the experiment names may exist but have been rejected at load (wrong API version,
+// a constructor that threw): say so, instead of only "no such plugin".
+QString rejectedNote(const PluginHost& host, const QString& name) {
+    QString note;
+    for (const auto& r : host.rejected())
+        if (QFileInfo(r.file).fileName().contains(name, Qt::CaseInsensitive))
+            note += QString("; %1 was rejected: %2").arg(r.file, r.reason);
+    return note;
 }
 
 QJsonValue parseSetValue(const QString& text) {
@@ -209,7 +225,8 @@ QJsonObject builtinExperimentDefaults() {
                   "systolic": {"plugin": "systolic", "preset": "default", "params": {}},
                   "reram": {"plugin": "reram", "preset": "isaac", "params": {}}},
       "id": {"every": 0, "methods": ["spectrum"], "energy": 0.9, "k": 10, "probe_samples": 64, "discard": 0.1},
-      "checkpoint": {"every": 0, "dir": ""}
+      "checkpoint": {"every": 0, "dir": ""},
+      "divergence": {"policy": "stop", "max_grad_norm": 10000, "lr_factor": 0.5, "max_rollbacks": 3}
     })");
     return d.object();
 }
@@ -284,8 +301,9 @@ QJsonObject resolveExperiment(const QJsonObject& userIn, const PluginHost& host,
     if (!model) {
         const QStringList names = host.names(PluginKind::Model);
         const QString hint = nearestName(modelName, names);
-        fail("model.name", QString("no model plugin '%1'%2; available: %3")
-                               .arg(modelName, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint), names.join(", ")));
+        fail("model.name", QString("no model plugin '%1'%2; available: %3%4")
+                               .arg(modelName, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint), names.join(", "),
+                                    rejectedNote(host, modelName)));
     }
 
     // Layers: built-in ← model metadata blocks ← preset_defaults[preset] ← user.
@@ -337,8 +355,9 @@ QJsonObject resolveExperiment(const QJsonObject& userIn, const PluginHost& host,
     if (!data) {
         const QStringList names = host.names(PluginKind::Dataset);
         const QString hint = nearestName(dataName, names);
-        fail("dataset.name", QString("no dataset plugin '%1'%2; available: %3")
-                                 .arg(dataName, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint), names.join(", ")));
+        fail("dataset.name", QString("no dataset plugin '%1'%2; available: %3%4")
+                                 .arg(dataName, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint), names.join(", "),
+                                      rejectedNote(host, dataName)));
     }
     d.insert("name", dataName);
     if (!d.value("params").isObject()) fail("dataset.params", "expected an object {...}");

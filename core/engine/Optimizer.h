@@ -26,6 +26,9 @@ public:
     // Gradients are cleared by step(); call before the first backward or after a skipped step.
     void zeroGrad() { grads_.zero_(); }
     void step(double lr);
+    // Global L2 norm of the accumulated gradient (one pass over the flat buffer): the
+    // exploding-gradient check of the divergence policy.
+    double gradNorm() const { return grads_.numel() ? grads_.norm().item<double>() : 0.0; }
     int64_t numel() const { return params_.numel(); }
     int64_t steps() const { return step_; }
     // Memory traffic of one update (read p, g, m, v; write p, m, v, g).

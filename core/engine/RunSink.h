@@ -3,9 +3,12 @@
 // and the batch printer each implement one (FanOutSink sends to several).
 // Calls come from the engine's worker thread: implementations must not block
 // (the store queues rows for its writer thread; the GUI posts to its thread).
+#include <hpt/Error.h>
+
 #include <QJsonObject>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +60,10 @@ public:
     virtual void progress(const Progress&) {}
     // final: test metrics, baselines, per-device totals, switch step.
     virtual void runFinished(RunStatus, const QJsonObject& final) { (void)final; }
+    // Set once the sink can no longer record the run (store folder read-only, disk full):
+    // the engine checks it after every step and stops the run with this error rather than
+    // train on unrecorded. Thread-safe.
+    virtual std::optional<Error> failure() const { return std::nullopt; }
 };
 
 class FanOutSink : public RunSink {
@@ -67,6 +74,11 @@ public:
     void event(const RunEvent& e) override { for (auto* s : sinks_) s->event(e); }
     void progress(const Progress& p) override { for (auto* s : sinks_) s->progress(p); }
     void runFinished(RunStatus st, const QJsonObject& f) override { for (auto* s : sinks_) s->runFinished(st, f); }
+    std::optional<Error> failure() const override {
+        for (auto* s : sinks_)
+            if (auto e = s->failure()) return e;
+        return std::nullopt;
+    }
 
 private:
     std::vector<RunSink*> sinks_;

@@ -22,8 +22,11 @@
 #include <QDir>
 #include <QJsonArray>
 #include <QThread>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <unistd.h>
 
 namespace hpt {
 
@@ -57,6 +60,25 @@ std::vector<double> fromArray(const QJsonValue& v) {
     for (const auto& x : v.toArray()) out.push_back(x.toDouble());
     return out;
 }
+
+// An hpt::Error's sentence without its "where: " prefix, to extend it.
+std::string bareMessage(const Error& e) {
+    const std::string w = e.what();
+    return e.where().empty() || w.size() < e.where().size() + 2 ? w : w.substr(e.where().size() + 2);
+}
+
+QString shapeText(torch::IntArrayRef s) {
+    QStringList parts;
+    for (auto d : s) parts << QString::number(d);
+    return "[" + parts.join(", ") + "]";
+}
+
+QJsonValue finiteOrText(double v) { return std::isfinite(v) ? QJsonValue(v) : QJsonValue(QString::number(v)); }
+
+struct StepResult {
+    double loss = NAN;
+    double gradNorm = 0;  // global L2 norm of the gradient; 0 when divergence.max_grad_norm is off
+};
 }  // namespace
 
 struct Trainer::Impl {
@@ -93,6 +115,11 @@ struct Trainer::Impl {
     int64_t step = 0, batchInEpoch = 0, switchStep = -1, dualStep = -1;
     double lr0 = 1e-4, lr = 1e-4, gamma = 0.6;
     int lrStepEpochs = 3;
+    // Divergence policy (resources/docs/engine.md): "stop" or "rollback" to the last checkpoint
+    // with the learning rate scaled by lrFactor, at most maxRollbacks times.
+    QString divPolicy = "stop";
+    double maxGradNorm = 0, lrFactor = 0.5, lrScale = 1;
+    int maxRollbacks = 3, rollbacks = 0;
     double priorWall = 0;  // wall time of earlier segments of a resumed run
     Clock::time_point t0;
     std::map<std::string, Cost> costTotal;
@@ -123,8 +150,20 @@ struct Trainer::Impl {
 
     std::unique_ptr<Model> createModel() {
         const QJsonObject m = config.value("model").toObject();
+        const std::string name = m.value("name").toString().toStdString();
         auto* plugin = host.model(m.value("name").toString());
-        auto model = plugin->create(shape, m.value("params").toObject());
+        std::unique_ptr<Model> model;
+        // A plugin's own bug is reported as that plugin's error (exit 4), never as a crash.
+        try {
+            model = plugin->create(shape, m.value("params").toObject());
+        } catch (const Error&) {
+            throw;
+        } catch (const c10::Error& e) {
+            throw pluginError(name, std::string("creating the model failed (LibTorch): ") + e.what_without_backtrace());
+        } catch (const std::exception& e) {
+            throw pluginError(name, std::string("creating the model threw: ") + e.what());
+        }
+        if (!model) throw pluginError(name, "create() returned no model");
         model->module().to(device);
         model->module().train();
         return model;
@@ -200,6 +239,11 @@ struct Trainer::Impl {
         gamma = t.value("lr_gamma").toDouble(0.6);
         lrStepEpochs = t.value("lr_step_epochs").toInt(3);
         ckptEvery = config.value("checkpoint").toObject().value("every").toInteger(0);
+        const QJsonObject dv = config.value("divergence").toObject();
+        divPolicy = dv.value("policy").toString("stop");
+        maxGradNorm = dv.value("max_grad_norm").toDouble(0);
+        lrFactor = dv.value("lr_factor").toDouble(0.5);
+        maxRollbacks = dv.value("max_rollbacks").toInt(3);
         if (t.value("threads").toInt(0) > 0) torch::set_num_threads(t.value("threads").toInt());
 
         QString dev = opts.torchDevice.isEmpty() ? t.value("torch_device").toString("auto") : opts.torchDevice;
@@ -225,11 +269,22 @@ struct Trainer::Impl {
             ckptDir = QDir::temp().filePath(QString("hpt-run-%1-%2-%3")
                                                 .arg(config.value("name").toString(), QDateTime::currentDateTimeUtc().toString("yyyyMMdd-HHmmss"))
                                                 .arg(QCoreApplication::applicationPid()));
+        requireWritableFolder(ckptDir);
 
         // Data and model. Seeding first makes initialisation and dropout reproducible.
         torch::manual_seed(uint64_t(seed));
         const QJsonObject d = config.value("dataset").toObject();
-        data = host.dataset(d.value("name").toString())->load(d.value("params").toObject(), d.value("data_dir").toString());
+        try {
+            data = host.dataset(d.value("name").toString())->load(d.value("params").toObject(), d.value("data_dir").toString());
+        } catch (const Error&) {
+            throw;
+        } catch (const c10::Error& e) {
+            throw pluginError(d.value("name").toString().toStdString(), std::string("loading the dataset failed (LibTorch): ") +
+                                                                           e.what_without_backtrace());
+        } catch (const std::exception& e) {
+            throw pluginError(d.value("name").toString().toStdString(), std::string("loading the dataset threw: ") + e.what());
+        }
+        if (!data) throw pluginError(d.value("name").toString().toStdString(), "load() returned no dataset");
         const Split& tr = data->train();
         if (tr.size() < 1 || tr.x.dim() != 3 || tr.y.dim() != 2)
             throw dataError(d.value("name").toString().toStdString(), "the training split is empty or not [N, stations, features] / [N, outputs]");
@@ -243,6 +298,8 @@ struct Trainer::Impl {
 
         idProbe = std::make_unique<IdProbe>(config.value("id").toObject(), lora.targets, trainX);
         theta = createModel();
+        probeShapes();
+        checkLoraFits();
         wcheck = std::make_unique<WeightDistanceCheck>(config.value("switching").toObject().value("tau_w").toDouble(0.01),
                                                        monitoredLayers());
         if (!config.value("devices").toObject().isEmpty())
@@ -263,6 +320,89 @@ struct Trainer::Impl {
         }
     }
 
+    // The checkpoint folder must take files before hours of training depend on it.
+    static void requireWritableFolder(const QString& dir) {
+        if (!QDir().mkpath(dir))
+            throw Error(ErrorKind::Store, dir.toStdString(),
+                        "cannot create the checkpoint folder; make its parent writable or set checkpoint.dir "
+                        "(--set checkpoint.dir=DIR) to a writable folder");
+        if (::access(QFile::encodeName(dir).constData(), W_OK | X_OK) != 0)
+            throw Error(ErrorKind::Store, dir.toStdString(),
+                        QString("the checkpoint folder is not writable (%1); make it writable (chmod u+w) or set "
+                                "checkpoint.dir (--set checkpoint.dir=DIR) to a writable folder")
+                            .arg(QString::fromLocal8Bit(std::strerror(errno)))
+                            .toStdString());
+    }
+
+    // One forward pass on one batch before step 1: a model whose output does not match the
+    // dataset's target is named here, not as a broadcasting error (or a silently wrong loss)
+    // later. Eval mode and a saved RNG state keep the run identical to one without the probe.
+    void probeShapes() {
+        const std::string name = config.value("model").toObject().value("name").toString().toStdString();
+        const QString dname = config.value("dataset").toObject().value("name").toString();
+        const int64_t b = std::min<int64_t>(batchSize, trainX.size(0));
+        const torch::Tensor x = trainX.slice(0, 0, b), y = trainY.slice(0, 0, b);
+        auto gen = at::detail::getDefaultCPUGenerator();
+        torch::Tensor rng;
+        {
+            std::lock_guard<std::mutex> lock(gen.mutex());
+            rng = gen.get_state();
+        }
+        torch::Tensor out;
+        std::string failure;
+        theta->module().eval();
+        try {
+            torch::NoGradGuard ng;
+            out = theta->forward(x);
+        } catch (const c10::Error& e) {
+            failure = e.what_without_backtrace();
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+        theta->module().train();
+        {
+            std::lock_guard<std::mutex> lock(gen.mutex());
+            gen.set_state(rng);
+        }
+        const QString input = QString("one batch of %1 (input %2)").arg(dname, shapeText(x.sizes()));
+        if (!failure.empty())
+            throw pluginError(name, QString("forward() failed on %1 before training: %2")
+                                        .arg(input, QString::fromStdString(failure)).toStdString());
+        if (!out.defined() || out.sizes() != y.sizes())
+            throw pluginError(name, QString("forward() returns shape %1 on %2, but the dataset's target has shape %3; "
+                                            "the model's output layer must produce one value per target")
+                                        .arg(out.defined() ? shapeText(out.sizes()) : QString("(undefined)"), input,
+                                             shapeText(y.sizes()))
+                                        .toStdString());
+    }
+
+    // A fixed LoRA rank must fit every adapted layer (r ≤ min(in, out)); checked before step 1
+    // rather than at the switch, hours later.
+    void checkLoraFits() {
+        if (ctl.options().mode == "full") return;
+        const auto targets = adapterTargets(theta->module(), lora.targets);
+        if (targets.empty()) {
+            QStringList have;
+            for (const auto& n : adapterTargets(theta->module(), {"*"})) have << QString::fromStdString(n);
+            throw configError("lora.targets", QString("no adaptable layer matches %1; the model has: %2")
+                                                  .arg(lora.targets.join(", "), have.isEmpty() ? QString("none") : have.join(", "))
+                                                  .toStdString());
+        }
+        if (autoRank) return;
+        const auto params = theta->module().named_parameters(true);
+        for (const auto& t : targets) {
+            const auto* w = params.find(t + ".weight");
+            if (!w || w->dim() != 2) continue;
+            const int64_t lim = std::min(w->size(0), w->size(1));
+            if (lora.rank > lim)
+                throw configError("lora.rank", QString("rank %1 exceeds the smallest dimension of the adapted layer %2 "
+                                                       "(%3 × %4); choose 1..%5 or \"auto\"")
+                                                   .arg(lora.rank).arg(QString::fromStdString(t))
+                                                   .arg(w->size(0)).arg(w->size(1)).arg(lim)
+                                                   .toStdString());
+        }
+    }
+
     // ---- checkpoints -------------------------------------------------------
     QJsonObject stateJson() const {
         QJsonObject cost;
@@ -273,11 +413,28 @@ struct Trainer::Impl {
                 {"controller", ctl.state()}, {"plateau_averages", toArray(plateau.averages_)},
                 {"plateau_sum", plateau.sum_}, {"plateau_count", qint64(plateau.count_)},
                 {"weight_distances", toArray(wcheck->distances_)}, {"wall_s", wall()}, {"device", deviceName},
-                {"has_theta", bool(theta)}, {"has_theta_prime", bool(thetaP)}};
+                {"has_theta", bool(theta)}, {"has_theta_prime", bool(thetaP)}, {"lr_scale", lrScale},
+                {"rollbacks", rollbacks}};
     }
 
     void writeCheckpoint(const char* why) {
         flush();
+        try {
+            writeCheckpointFile();
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Store) throw;
+            // Checkpoint::write leaves no partial file under a real name: the old checkpoint stays valid.
+            throw Error(ErrorKind::Store, ckptDir.toStdString(),
+                        QString("writing the checkpoint of step %1 failed (%2). Nothing half-written was kept; the "
+                                "checkpoint before it, if any, is intact. Free space or make the folder writable (or "
+                                "set checkpoint.dir to another folder), then resume from %3")
+                            .arg(step).arg(QString::fromUtf8(e.what()), ckptDir)
+                            .toStdString());
+        }
+        emitEvent("checkpoint", {{"reason", why}, {"dir", ckptDir}, {"phase", toString(ctl.phase())}});
+    }
+
+    void writeCheckpointFile() {
         Checkpoint::write(ckptDir, stateJson(), [&](torch::serialize::OutputArchive& a) {
             if (theta) {
                 for (const auto& p : theta->module().named_parameters(true)) a.write("theta." + p.key(), p.value().detach().cpu());
@@ -295,13 +452,28 @@ struct Trainer::Impl {
             std::lock_guard<std::mutex> lock(gen.mutex());
             a.write("rng.cpu", gen.get_state());
         });
-        emitEvent("checkpoint", {{"reason", why}, {"dir", ckptDir}, {"phase", toString(ctl.phase())}});
     }
 
     void resume() {
-        CheckpointData ck = Checkpoint::read(opts.resumeFrom);
+        const QString file = loadCheckpoint(opts.resumeFrom, false);
+        emitEvent("resume", {{"from", file}, {"step", qint64(step)}, {"phase", toString(ctl.phase())}});
+    }
+
+    // Restores everything a checkpoint holds. rollback: the same run goes back to its last good
+    // state, so the models are rebuilt from scratch (no stale gradients or optimizer buffers),
+    // and wall time, the rollback count and the learning-rate scale keep their current values.
+    // Returns the file read.
+    QString loadCheckpoint(const QString& dir, bool rollback) {
+        CheckpointData ck = Checkpoint::read(dir);
         if (!ck.rejected.isEmpty()) emitEvent("checkpoint_corrupt", {{"reason", ck.rejected}});
         const QJsonObject s = ck.state;
+        if (rollback) {
+            theta.reset();
+            optTheta.reset();
+        } else {
+            lrScale = s.value("lr_scale").toDouble(1);
+            rollbacks = s.value("rollbacks").toInt(0);
+        }
         step = s.value("step").toInteger();
         epoch = s.value("epoch").toInt();
         batchInEpoch = s.value("batch_in_epoch").toInteger();
@@ -313,7 +485,7 @@ struct Trainer::Impl {
         plateau.sum_ = s.value("plateau_sum").toDouble();
         plateau.count_ = s.value("plateau_count").toInteger();
         wcheck->distances_ = fromArray(s.value("weight_distances"));
-        priorWall = s.value("wall_s").toDouble();
+        if (!rollback) priorWall = s.value("wall_s").toDouble();
         auto& a = ck.tensors;
         torch::NoGradGuard ng;
         auto loadModule = [&](torch::nn::Module& m, const std::string& prefix) {
@@ -361,26 +533,75 @@ struct Trainer::Impl {
         auto gen = at::detail::getDefaultCPUGenerator();
         std::lock_guard<std::mutex> lock(gen.mutex());
         gen.set_state(rng);
-        emitEvent("resume", {{"from", ck.file}, {"step", qint64(step)}, {"phase", toString(ctl.phase())}});
+        return ck.file;
     }
 
     // ---- one step ----------------------------------------------------------
-    double trainStep(Model& m, FlatAdam& opt, const torch::Tensor& x, const torch::Tensor& y) {
+    // The update is skipped when the step diverged (see divergence()).
+    StepResult trainStep(Model& m, FlatAdam& opt, const torch::Tensor& x, const torch::Tensor& y) {
         auto loss = torch::mse_loss(m.forward(x), y);
         loss.backward();
-        const double v = loss.item<double>();
-        if (std::isfinite(v)) opt.step(lr);
-        return v;
+        StepResult r;
+        r.loss = loss.item<double>();
+        if (maxGradNorm > 0) r.gradNorm = opt.gradNorm();
+        if (divergence(r).isEmpty()) opt.step(lr);
+        else opt.zeroGrad();
+        return r;
     }
 
-    void guard(double loss, const char* which) {
-        if (std::isfinite(loss)) return;
-        const QString msg = QString("the %1 loss became %2 at step %3 (epoch %4) in the %5 phase; lower training.lr "
-                                    "or check the data for extreme values, then resume from the last good checkpoint in %6")
-                                .arg(which).arg(loss).arg(step).arg(epoch + 1).arg(toString(ctl.phase())).arg(ckptDir);
-        emitEvent("diverged", {{"loss", which}, {"value", QString::number(loss)}, {"phase", toString(ctl.phase())},
-                               {"checkpoint_dir", ckptDir}});
-        throw Error(ErrorKind::Diverged, QString("step %1").arg(step).toStdString(), msg.toStdString());
+    // Why a step counts as diverged ("" when it does not): a NaN/Inf loss, or a global gradient
+    // norm above divergence.max_grad_norm (a NaN norm counts too).
+    QString divergence(const StepResult& r) const {
+        if (!std::isfinite(r.loss)) return QString("loss became %1").arg(r.loss);
+        if (maxGradNorm > 0 && !(r.gradNorm <= maxGradNorm))
+            return QString("gradient norm %1 exceeds divergence.max_grad_norm = %2").arg(r.gradNorm).arg(maxGradNorm);
+        return {};
+    }
+
+    // The divergence policy: stop (Diverged, exit 5), or roll back to the last checkpoint with a
+    // smaller learning rate. Returns normally only after a rollback.
+    void onDivergence(const char* which, const QString& why, const StepResult& r) {
+        const bool roll = divPolicy == "rollback" && rollbacks < maxRollbacks;
+        emitEvent("diverged", {{"loss", which}, {"value", finiteOrText(r.loss)}, {"grad_norm", finiteOrText(r.gradNorm)},
+                               {"max_grad_norm", maxGradNorm}, {"reason", QString("the %1 %2").arg(which, why)},
+                               {"phase", toString(ctl.phase())}, {"checkpoint_dir", ckptDir}, {"policy", divPolicy},
+                               {"action", roll ? "rollback" : "stop"}, {"rollbacks", rollbacks}});
+        if (!roll) {
+            QString msg = QString("the %1 %2 at step %3 (epoch %4) in the %5 phase")
+                              .arg(which, why).arg(step).arg(epoch + 1).arg(toString(ctl.phase()));
+            if (divPolicy == "rollback")
+                msg += QString(", after %1 rollback(s) (divergence.max_rollbacks = %2)").arg(rollbacks).arg(maxRollbacks);
+            msg += QString("; lower training.lr or check the data for extreme values, then resume from the last good "
+                           "checkpoint in %1").arg(ckptDir);
+            throw Error(ErrorKind::Diverged, QString("step %1").arg(step).toStdString(), msg.toStdString());
+        }
+        const int64_t fromStep = step;
+        const double fromLr = lr;
+        ++rollbacks;
+        const QString file = loadCheckpoint(ckptDir, true);
+        lrScale *= lrFactor;
+        lr = lrAt(epoch);
+        refreshTraces();
+        emitEvent("rollback", {{"from_step", qint64(fromStep)}, {"to_step", qint64(step)}, {"checkpoint", file},
+                               {"reason", QString("the %1 %2").arg(which, why)}, {"lr_from", fromLr}, {"lr_to", lr},
+                               {"lr_factor", lrFactor}, {"rollback", rollbacks}, {"max_rollbacks", maxRollbacks},
+                               {"phase", toString(ctl.phase())}});
+        metric("lr", lr);
+    }
+
+    // The run store (or another sink) can no longer record: stop with its error after saving
+    // what can be saved, so nothing is trained that is not recorded.
+    [[noreturn]] void stopForSink(const Error& f) {
+        QString saved;
+        try {
+            writeCheckpoint("store failed");
+            saved = QString(" Training stopped at step %1; a checkpoint of it is in %2: resume from it once the store is "
+                            "writable.").arg(step).arg(ckptDir);
+        } catch (const std::exception& e) {
+            saved = QString(" Training stopped at step %1; writing its checkpoint failed too (%2), the last good "
+                            "checkpoint in %3 is kept.").arg(step).arg(QString::fromUtf8(e.what()), ckptDir);
+        }
+        throw Error(ErrorKind::Store, f.where(), bareMessage(f) + saved.toStdString());
     }
 
     void addCosts(Phase p) {
@@ -455,6 +676,7 @@ struct Trainer::Impl {
     }
 
     double lrForEpoch(int e) const { return lrStepEpochs > 0 ? lr0 * std::pow(gamma, double(e / lrStepEpochs)) : lr0; }
+    double lrAt(int e) const { return lrForEpoch(e) * lrScale; }
 
     void emitProgress() {
         Progress p;
@@ -532,10 +754,15 @@ struct Trainer::Impl {
         else enterPhaseCosts(ctl.phase());
         refreshTraces();
         startStep = step;
+        // Rollback needs a good state to go back to even before the first periodic checkpoint.
+        if (divPolicy == "rollback" && opts.resumeFrom.isEmpty()) writeCheckpoint("start");
         emitEvent("start", {{"phase", toString(ctl.phase())}, {"total_steps", qint64(totalSteps)},
                             {"steps_per_epoch", qint64(stepsPerEpoch)}, {"torch_device", deviceName},
                             {"parameters", qint64(countParameters((theta ? theta : thetaP)->module()))},
                             {"monitored_layers", [&] { QJsonArray a; for (auto& l : wcheck->layers()) a.append(QString::fromStdString(l)); return a; }()}});
+        // A run killed before its first periodic checkpoint can still be resumed (and its
+        // configuration recovered from the folder alone).
+        if (opts.resumeFrom.isEmpty()) writeCheckpoint("start");
 
         const int64_t n = trainX.size(0);
         auto next = Clock::now();
@@ -549,7 +776,7 @@ struct Trainer::Impl {
             // Data order: a permutation per epoch from (seed, epoch), so resuming needs only the position.
             auto gen = at::make_generator<at::CPUGeneratorImpl>(uint64_t(seed) * 1000003ULL + uint64_t(epoch));
             const torch::Tensor perm = torch::randperm(n, gen, torch::TensorOptions().dtype(torch::kLong)).to(device);
-            const double newLr = lrForEpoch(epoch);
+            const double newLr = lrAt(epoch);
             if (newLr != lr || (batchInEpoch == 0 && step == 0)) {
                 if (newLr != lr) emitEvent("lr", {{"from", lr}, {"to", newLr}, {"epoch", epoch + 1}});
                 lr = newLr;
@@ -564,13 +791,23 @@ struct Trainer::Impl {
                 ++step;
                 const Phase ph = ctl.phase();
                 double lf = NAN, ll = NAN;
+                QString why;
+                const char* which = "full";
+                StepResult r;
                 if (ph != Phase::Lora) {
-                    lf = trainStep(*theta, *optTheta, x, y);
-                    guard(lf, "full");
+                    r = trainStep(*theta, *optTheta, x, y);
+                    lf = r.loss;
+                    why = divergence(r);
                 }
-                if (ph != Phase::Full) {
-                    ll = trainStep(*thetaP, *optP, x, y);
-                    guard(ll, "LoRA");
+                if (why.isEmpty() && ph != Phase::Full) {
+                    r = trainStep(*thetaP, *optP, x, y);
+                    ll = r.loss;
+                    why = divergence(r);
+                    which = "LoRA";
+                }
+                if (!why.isEmpty()) {
+                    onDivergence(which, why, r);  // throws unless it rolled back
+                    break;                        // rolled back: continue from the checkpoint's position
                 }
                 lastLoss = ph == Phase::Lora ? ll : lf;
                 if (ph != Phase::Lora) metric("loss.full", lf);
@@ -594,6 +831,10 @@ struct Trainer::Impl {
                     }
                     flush();
                     emitProgress();
+                }
+                if (auto f = sink.failure()) {
+                    ++batchInEpoch;
+                    stopForSink(*f);
                 }
                 if (self.stop_.load()) {
                     ++batchInEpoch;

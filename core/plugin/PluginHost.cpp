@@ -115,7 +115,15 @@ bool PluginHost::loadFile(const QString& file) {
         return reject(QString("duplicate %1 plugin '%2' (already loaded from %3)").arg(toString(kind), rec.name, other->file));
     rec.params = parseParamSpecs(meta.value("parameters").toArray());
 
-    QObject* obj = loader->instance();
+    // instance() runs the plugin's constructor: its exception is this plugin's failure, not the host's.
+    QObject* obj = nullptr;
+    try {
+        obj = loader->instance();
+    } catch (const std::exception& e) {
+        return reject(QString("its constructor threw: %1").arg(QString::fromUtf8(e.what())));
+    } catch (...) {
+        return reject("its constructor threw a non-standard exception");
+    }
     if (!obj) return reject("could not be loaded: " + loader->errorString());
     const bool ok = (kind == PluginKind::Model && qobject_cast<ModelPlugin*>(obj)) ||
                     (kind == PluginKind::Dataset && qobject_cast<DatasetPlugin*>(obj)) ||

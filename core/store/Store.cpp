@@ -23,7 +23,10 @@
 #include <QUuid>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <unistd.h>
 #include <limits>
 #include <unordered_map>
 
@@ -98,6 +101,21 @@ Probe probeFile(const QString& path) {
     return p;
 }
 
+// Writing needs the file and its folder (SQLite creates FILE-wal and FILE-shm beside it). Said
+// up front, so a read-only store is refused untouched instead of failing half-way into a run.
+void requireWritable(const QString& path, bool exists) {
+    const QString dir = QFileInfo(path).absolutePath();
+    if (exists && ::access(QFile::encodeName(path).constData(), W_OK) != 0)
+        throwStoreError(path, QString("is read-only (%1), so no run can be recorded in it. Make it writable (chmod u+w %2) "
+                                      "or pass --store with another file; hpt runs and hpt export read it as it is.")
+                                  .arg(QString::fromLocal8Bit(std::strerror(errno)), path));
+    if (::access(QFile::encodeName(dir).constData(), W_OK | X_OK) != 0)
+        throwStoreError(path, QString("its folder %1 is not writable (%2); SQLite keeps its write-ahead log beside the "
+                                      "store. Make the folder writable (chmod u+w %1) or pass --store with a file in a "
+                                      "writable folder.")
+                                  .arg(dir, QString::fromLocal8Bit(std::strerror(errno))));
+}
+
 RunStatus parseStatus(const QString& s) {
     if (s == "finished") return RunStatus::Finished;
     if (s == "stopped") return RunStatus::Stopped;
@@ -162,6 +180,7 @@ Store::Store(const QString& path, bool readOnly) : readOnly_(readOnly), d_(std::
         if (!QDir().mkpath(dir)) throwStoreError(path_, QString("cannot create the folder %1; check permissions.").arg(dir));
     }
     if (readOnly && h.fileSize == 0) throwStoreError(path_, "is empty, not a run store yet.");
+    if (!readOnly) requireWritable(path_, h.exists);
     int version = 0;
     if (h.fileSize > 0) version = probeFile(path_).version;
     if (readOnly && version < kSchemaVersion)

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace hpt {
@@ -32,11 +33,15 @@ StoreSink::~StoreSink() {
     }
     wake_.notify_all();
     writer_.join();
-    if (runId_ > 0 && !finished_ && error_.isEmpty()) {
+    if (runId_ > 0 && (!finished_ || !error_.isEmpty())) {
+        // After a write error (disk full) the run's last rows are missing: never leave it looking
+        // finished. Marking it failed is best effort; if that cannot be written either, it stays
+        // "running" and recoverInterrupted() marks it interrupted when the store is next opened.
+        const RunStatus st = error_.isEmpty() ? RunStatus::Interrupted : RunStatus::Failed;
         try {
-            store_->markStatus(runId_, RunStatus::Interrupted);
+            store_->markStatus(runId_, st);
         } catch (const std::exception& e) {
-            logger()->error("store {}: marking run {} interrupted: {}", path_.toStdString(), runId_, e.what());
+            logger()->error("store {}: marking run {} {}: {}", path_.toStdString(), runId_, toString(st), e.what());
         }
     }
 }
@@ -113,6 +118,16 @@ QString StoreSink::lastError() const {
     return error_;
 }
 
+std::optional<Error> StoreSink::failure() const {
+    std::lock_guard<std::mutex> lk(m_);
+    return failure_;
+}
+
+int64_t StoreSink::committedStep() const {
+    std::lock_guard<std::mutex> lk(m_);
+    return durableStep_;
+}
+
 int64_t StoreSink::committedRows() const {
     std::lock_guard<std::mutex> lk(m_);
     return committedRows_;
@@ -139,7 +154,7 @@ void StoreSink::writerLoop() {
         }
         done_.notify_all();  // room in the queue again
         const bool beat = run > 0 && Clock::now() - lastHeartbeat > std::chrono::duration<double>(opt_.heartbeatEveryS);
-        int64_t rows = 0;
+        int64_t rows = 0, maxStep = -1;
         if (run > 0 && (!batch->empty() || beat)) {
             std::lock_guard<std::mutex> slk(storeMutex_);
             try {
@@ -150,19 +165,33 @@ void StoreSink::writerLoop() {
                 if (batch->finish) store_->finishRun(run, batch->status, batch->final);
                 store_->commit();
                 rows = int64_t(batch->metrics.size() + batch->events.size());
+                for (const auto& m : batch->metrics) maxStep = std::max(maxStep, m.step);
                 lastHeartbeat = Clock::now();
             } catch (const std::exception& e) {
                 store_->rollback();
                 logger()->error("store {}: writing run {} failed, later rows are dropped: {}", path_.toStdString(), run,
                                 e.what());
                 std::lock_guard<std::mutex> lk(m_);
-                if (error_.isEmpty()) error_ = QString::fromUtf8(e.what());
+                if (error_.isEmpty()) {
+                    error_ = QString::fromUtf8(e.what());
+                    // The SQLite message names the file and the cause; add what survived and how to go on.
+                    const auto* he = dynamic_cast<const Error*>(&e);
+                    const QString cause = he && !he->where().empty() ? error_.mid(int(he->where().size()) + 2) : error_;
+                    failure_ = Error(ErrorKind::Store, he && !he->where().empty() ? he->where() : path_.toStdString(),
+                                     (cause + QString(" Recording run %1 stopped; everything committed before it (metrics up "
+                                                      "to step %2) is intact. Free space or make the store writable, then "
+                                                      "resume the run from its checkpoint folder.")
+                                                  .arg(run)
+                                                  .arg(durableStep_))
+                                         .toStdString());
+                }
             }
         }
         {
             std::lock_guard<std::mutex> lk(m_);
             committed_ = seq;
             committedRows_ += rows;
+            durableStep_ = std::max(durableStep_, maxStep);
         }
         done_.notify_all();
         if (stopping) {

@@ -46,6 +46,11 @@ public:
     void flush();
     // The first write error ("" if none). After an error the sink drops further rows.
     QString lastError() const;
+    // The same as an hpt::Error (ErrorKind::Store) naming the store file and the fix; the
+    // engine stops the run when it appears.
+    std::optional<Error> failure() const override;
+    // Highest step of a metric row committed so far (-1 if none): every row up to it is durable.
+    int64_t committedStep() const;
     int64_t committedRows() const;  // metric rows + events committed so far
     const QString& path() const { return path_; }
 
@@ -63,9 +68,11 @@ private:
     std::unique_ptr<Pending> pending_;
     uint64_t enqueued_ = 0, committed_ = 0;  // sequence numbers of queued / committed calls
     int64_t committedRows_ = 0;
+    int64_t durableStep_ = -1;  // highest committed metric step (under m_), for committedStep()
     int64_t runId_ = 0;
     bool finished_ = false, stop_ = false, flushNow_ = false;
     QString error_;
+    std::optional<Error> failure_;
     std::thread writer_;
 };
 
