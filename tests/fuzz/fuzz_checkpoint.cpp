@@ -1,0 +1,28 @@
+// Feeds: raw bytes as dir/checkpoint.hpt to the checkpoint reader
+// (core/engine/Checkpoint.cpp). The file ends in a SHA-256 of everything
+// before it, which random bytes never match; so for inputs of even length the
+// target appends the correct digest, letting the fuzzer past the checksum into
+// the section lengths, the JSON state and the torch tensor archive.
+// Checks: only hpt::Error escapes (Checkpoint::read) and verify() never throws;
+// a file verify() rejects is never read (there is no previous checkpoint to
+// fall back to); a file read() accepts is reported as the file read.
+#include "FuzzSupport.h"
+
+#include "engine/Checkpoint.h"
+
+#include <QCryptographicHash>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    hpt::fuzz::clearScratch();
+    QByteArray b(reinterpret_cast<const char*>(data), qsizetype(size));
+    if (size % 2 == 0) b.append(QCryptographicHash::hash(b, QCryptographicHash::Sha256));
+    const QString dir = hpt::fuzz::scratchDir() + "/ckpt";
+    const QString file = hpt::fuzz::writeScratch("ckpt/checkpoint.hpt", b);
+    const QString why = hpt::Checkpoint::verify(file);
+    const bool ok = hpt::fuzz::succeeds([&] {
+        const hpt::CheckpointData d = hpt::Checkpoint::read(dir);
+        HPT_FUZZ_CHECK(d.file == file && d.rejected.isEmpty());
+    });
+    if (!why.isEmpty()) HPT_FUZZ_CHECK(!ok);
+    return 0;
+}
