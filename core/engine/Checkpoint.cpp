@@ -124,7 +124,14 @@ CheckpointData Checkpoint::read(const QString& dir) {
         d.rejected = QString("%1: %2; using the previous checkpoint %3").arg(file, why, prev);
     }
     d.state = p.state;
-    d.tensors.load_from(p.tensors.constData(), size_t(p.tensors.size()));
+    // The checksum only proves the bytes are what was written; torch still rejects an archive
+    // it cannot read (e.g. one written by another LibTorch): say so as a data error.
+    try {
+        d.tensors.load_from(p.tensors.constData(), size_t(p.tensors.size()));
+    } catch (const c10::Error& e) {
+        throw dataError(d.file.toStdString(), std::string("the tensor section is not a readable torch archive: ") +
+                                                  e.what_without_backtrace());
+    }
     return d;
 }
 
