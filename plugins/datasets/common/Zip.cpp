@@ -100,6 +100,9 @@ QByteArray ZipArchive::read(const QString& name) const {
     const quint64 data = e->localHeader + 30 + u16(b + e->localHeader + 26) + u16(b + e->localHeader + 28);
     if (!fits(data, e->compressedSize, n)) throw dataError(where, "member data runs past the end of the archive (truncated?)");
     if (e->size > (quint64(1) << 31)) throw dataError(where, "member is larger than 2 GiB; unzip it and point the dataset at the file");
+    if (e->method != 0 && e->method != 8)
+        throw dataError(where, "compression method " + std::to_string(e->method) +
+                                   " is not supported (only stored and deflate); re-zip it with deflate");
     // The size is allocated before inflating, so check it against what the data can hold first:
     // a 200-byte archive must not make us allocate gigabytes (deflate expands at most 1032:1).
     if (e->method == 0 && e->compressedSize != e->size) throw dataError(where, "stored member has inconsistent sizes");
@@ -110,7 +113,7 @@ QByteArray ZipArchive::read(const QString& name) const {
     out.resize(qsizetype(e->size));
     if (e->method == 0) {
         std::memcpy(out.data(), b + data, e->size);
-    } else if (e->method == 8) {
+    } else {  // deflate
         z_stream zs{};
         // Negative window bits: raw deflate data, no zlib header (as zip stores it).
         if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) throw dataError(where, "zlib failed to initialise");
@@ -123,9 +126,6 @@ QByteArray ZipArchive::read(const QString& name) const {
         inflateEnd(&zs);
         if (rc != Z_STREAM_END || got != e->size)
             throw dataError(where, "deflate stream is corrupt (zlib code " + std::to_string(rc) + "); download the archive again");
-    } else {
-        throw dataError(where, "compression method " + std::to_string(e->method) +
-                                   " is not supported (only stored and deflate); re-zip it with deflate");
     }
     const uLong crc = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(out.constData()), uInt(out.size()));
     if (crc != e->crc) throw dataError(where, "CRC-32 mismatch; the archive is damaged, download it again");
