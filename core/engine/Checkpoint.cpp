@@ -5,8 +5,10 @@
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <cerrno>
 #include <cstring>
 #include <sstream>
 
@@ -97,8 +99,20 @@ void Checkpoint::write(const QString& dir, const QJsonObject& state,
     // QSaveFile writes a temp file, flushes it to disk (fsync) and renames it over the target.
     const QString tmp = QDir(dir).filePath("checkpoint.new.hpt");
     QSaveFile out(tmp);
-    if (!out.open(QIODevice::WriteOnly) || out.write(b) != b.size() || !out.commit())
-        throw Error(ErrorKind::Store, tmp.toStdString(), "cannot write the checkpoint: " + out.errorString().toStdString());
+    // flush() explicitly: QSaveFile::commit() can report success when only the final flush of its
+    // buffer fails (full disk), leaving an empty file behind.
+    const bool ok = out.open(QIODevice::WriteOnly) && out.write(b) == b.size() && out.flush() && out.commit();
+    const int err = errno;
+    if (!ok)
+        throw Error(ErrorKind::Store, tmp.toStdString(),
+                    "cannot write the checkpoint: " +
+                        (err ? std::string(std::strerror(err)) : out.errorString().toStdString()));
+    if (const qint64 got = QFileInfo(tmp).size(); got != b.size()) {  // never let a short file take a checkpoint name
+        QFile::remove(tmp);
+        throw Error(ErrorKind::Store, tmp.toStdString(),
+                    QString("cannot write the checkpoint: only %1 of %2 bytes reached the disk (disk full?)")
+                        .arg(got).arg(b.size()).toStdString());
+    }
     if (QFile::exists(file)) {
         QFile::remove(prev);
         if (!QFile::rename(file, prev))

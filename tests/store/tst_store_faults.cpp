@@ -61,9 +61,9 @@ QString writeJson(const QString& path, const QJsonObject& o) {
     return path;
 }
 
-// Runs hpt with the test plugins; `readOnlyHonoured` drops root's permission bypass in the child.
+// Runs hpt (a batch with the test plugins); `dropDacOverride` drops root's permission bypass in the child.
 ProcResult run(QStringList args, const QProcessEnvironment& extra = {}, bool dropDacOverride = true) {
-    args << "--plugin-dir" << HPT_TEST_PLUGIN_DIR;
+    if (args.value(0) == "--batch") args << "--plugin-dir" << HPT_TEST_PLUGIN_DIR;
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     for (const QString& k : extra.keys()) env.insert(k, extra.value(k));
