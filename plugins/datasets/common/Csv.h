@@ -16,6 +16,8 @@ class CsvCursor {
 public:
     // `file` names the source in error messages (e.g. "wind/MS_winds.dat").
     CsvCursor(const QByteArray& bytes, std::string file, char delimiter = ',');
+    // The cursor points into `bytes`, which must outlive it: a temporary would dangle.
+    CsvCursor(QByteArray&& bytes, std::string file, char delimiter = ',') = delete;
     // Advances to the next non-blank line; false at end of input.
     bool next();
     int64_t line() const { return line_; }  // 1-based
