@@ -27,18 +27,20 @@
 
 namespace hpt::fuzz {
 
-// One scratch folder per process, on tmpfs when there is one.
+// One scratch folder per process, on tmpfs when there is one. The path is never
+// destroyed: the atexit handler that removes the folder runs after function-local
+// statics constructed before its registration are gone (a use-after-free the gcc
+// replay builds hit at exit).
 inline const QString& scratchDir() {
-    static const QString dir = [] {
+    static const QString* dir = [] {
         const QString base = QDir("/dev/shm").exists() ? QStringLiteral("/dev/shm") : QDir::tempPath();
-        QString d = base + "/hpt-fuzz-" + QString::number(getpid());
-        QDir(d).removeRecursively();
-        QDir().mkpath(d);
-        // Removed at exit so replay runs leave nothing behind.
-        std::atexit([] { QDir(scratchDir()).removeRecursively(); });
+        auto* d = new QString(base + "/hpt-fuzz-" + QString::number(getpid()));
+        QDir(*d).removeRecursively();
+        QDir().mkpath(*d);
+        std::atexit([] { QDir(scratchDir()).removeRecursively(); });  // replay runs leave nothing behind
         return d;
     }();
-    return dir;
+    return *dir;
 }
 
 // Empties the scratch folder (each input starts from nothing).
