@@ -125,6 +125,7 @@ public:
     void event(const RunEvent& e) override { s_.event(e); }
     void progress(const Progress& p) override { s_.progress(p); }
     void runFinished(RunStatus st, const QJsonObject& f) override { s_.runFinished(st, f); }
+    void sync() override { s_.sync(); }
     std::optional<Error> failure() const override { return s_.failure(); }
 
 private:

@@ -23,6 +23,7 @@ public:
     void progress(const Progress& p) override { s_.progress(p); }
     void runFinished(RunStatus st, const QJsonObject& f) override { s_.runFinished(st, f); }
     std::optional<Error> failure() const override { return s_.failure(); }
+    void sync() override { s_.sync(); }
 
 private:
     StoreSink& s_;

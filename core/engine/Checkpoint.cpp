@@ -1,5 +1,7 @@
 #include "engine/Checkpoint.h"
 
+#include "util/FaultPoint.h"
+
 #include <hpt/Error.h>
 
 #include <QCryptographicHash>
@@ -97,11 +99,14 @@ void Checkpoint::write(const QString& dir, const QJsonObject& state,
 
     const QString file = QDir(dir).filePath(kFile), prev = QDir(dir).filePath(kPrevious);
     // QSaveFile writes a temp file, flushes it to disk (fsync) and renames it over the target.
-    const QString tmp = QDir(dir).filePath("checkpoint.new.hpt");
+    const QString tmp = QDir(dir).filePath(kNew);
     QSaveFile out(tmp);
+    const qsizetype half = b.size() / 2;
+    bool ok = out.open(QIODevice::WriteOnly) && out.write(b.constData(), half) == half;
+    faultPoint(fault::kCheckpointPartial);
     // flush() explicitly: QSaveFile::commit() can report success when only the final flush of its
     // buffer fails (full disk), leaving an empty file behind.
-    const bool ok = out.open(QIODevice::WriteOnly) && out.write(b) == b.size() && out.flush() && out.commit();
+    ok = ok && out.write(b.constData() + half, b.size() - half) == b.size() - half && out.flush() && out.commit();
     const int err = errno;
     if (!ok)
         throw Error(ErrorKind::Store, tmp.toStdString(),
@@ -118,35 +123,50 @@ void Checkpoint::write(const QString& dir, const QJsonObject& state,
         if (!QFile::rename(file, prev))
             throw Error(ErrorKind::Store, file.toStdString(), "cannot keep the previous checkpoint");
     }
+    faultPoint(fault::kCheckpointRotated);  // a crash here leaves only .new and .prev: read() takes .new
     if (!QFile::rename(tmp, file)) throw Error(ErrorKind::Store, file.toStdString(), "cannot move the new checkpoint in place");
 }
 
 QString Checkpoint::verify(const QString& file) { return parse(file).error; }
 
 CheckpointData Checkpoint::read(const QString& dir) {
-    const QString file = QDir(dir).filePath(kFile), prev = QDir(dir).filePath(kPrevious);
-    CheckpointData d;
-    Parsed p = parse(file);
-    d.file = file;
-    if (!p.error.isEmpty()) {
-        const QString why = p.error;
-        p = parse(prev);
-        if (!p.error.isEmpty())
-            throw dataError(dir.toStdString(), QString("no valid checkpoint: %1: %2; %3: %4")
-                                                   .arg(file, why, prev, p.error).toStdString());
-        d.file = prev;
-        d.rejected = QString("%1: %2; using the previous checkpoint %3").arg(file, why, prev);
+    // The newest valid of: the current file, a complete new file a crash left before its final
+    // rename, and the previous one. Each rejected file is reported.
+    const QDir d(dir);
+    const QString names[] = {kFile, kNew, kPrevious};
+    CheckpointData out;
+    QStringList why;
+    Parsed best;
+    int64_t bestStep = -1;
+    for (const QString& n : names) {
+        const QString f = d.filePath(n);
+        if (n == kNew && !QFile::exists(f)) continue;  // normally absent
+        Parsed p = parse(f);
+        if (!p.error.isEmpty()) {
+            why << QString("%1: %2").arg(f, p.error);
+            continue;
+        }
+        const int64_t step = p.state.value("step").toInteger(-1);
+        if (out.file.isEmpty() || step > bestStep) {
+            out.file = f;
+            bestStep = step;
+            best = std::move(p);
+        }
     }
-    d.state = p.state;
+    if (out.file.isEmpty())
+        throw dataError(dir.toStdString(), QString("no valid checkpoint: %1").arg(why.join("; ")).toStdString());
+    if (out.file != d.filePath(kFile))
+        out.rejected = QString("%1; using %2").arg(why.isEmpty() ? d.filePath(kFile) + ": older" : why.join("; "), out.file);
+    out.state = best.state;
     // The checksum only proves the bytes are what was written; torch still rejects an archive
     // it cannot read (e.g. one written by another LibTorch): say so as a data error.
     try {
-        d.tensors.load_from(p.tensors.constData(), size_t(p.tensors.size()));
+        out.tensors.load_from(best.tensors.constData(), size_t(best.tensors.size()));
     } catch (const c10::Error& e) {
-        throw dataError(d.file.toStdString(), std::string("the tensor section is not a readable torch archive: ") +
-                                                  e.what_without_backtrace());
+        throw dataError(out.file.toStdString(), std::string("the tensor section is not a readable torch archive: ") +
+                                                    e.what_without_backtrace());
     }
-    return d;
+    return out;
 }
 
 }  // namespace hpt

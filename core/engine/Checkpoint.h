@@ -4,8 +4,9 @@
 // data-order position). Format (resources/docs/engine.md):
 //   "HPTCKPT1\n" | u64 LE n_json | JSON state | u64 LE n_tensors | torch archive | SHA-256 of all before
 // Written atomically (temp file, fsync, rename); the previous checkpoint is
-// kept as checkpoint.prev.hpt. A file whose checksum fails is reported and the
-// previous one is used.
+// kept as checkpoint.prev.hpt. read() takes the newest valid file (by step) of
+// checkpoint.hpt, checkpoint.new.hpt (left by a crash between the renames) and
+// checkpoint.prev.hpt; each file that fails verification is reported.
 #include <torch/torch.h>
 
 #include <QJsonObject>
@@ -25,6 +26,7 @@ class Checkpoint {
 public:
     static constexpr const char* kFile = "checkpoint.hpt";
     static constexpr const char* kPrevious = "checkpoint.prev.hpt";
+    static constexpr const char* kNew = "checkpoint.new.hpt";  // complete, not yet renamed into place
 
     // Writes dir/checkpoint.hpt atomically, keeping the old one as the previous.
     // Throws hpt::Error (Store) on I/O failure.

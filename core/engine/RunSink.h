@@ -60,6 +60,10 @@ public:
     virtual void progress(const Progress&) {}
     // final: test metrics, baselines, per-device totals, switch step.
     virtual void runFinished(RunStatus, const QJsonObject& final) { (void)final; }
+    // Blocks until everything sent so far is durable. The engine calls it before writing a
+    // checkpoint, so a checkpoint is never ahead of the stored record: a run killed after it
+    // and resumed from it has every earlier row stored.
+    virtual void sync() {}
     // Set once the sink can no longer record the run (store folder read-only, disk full):
     // the engine checks it after every step and stops the run with this error rather than
     // train on unrecorded. Thread-safe.
@@ -74,6 +78,7 @@ public:
     void event(const RunEvent& e) override { for (auto* s : sinks_) s->event(e); }
     void progress(const Progress& p) override { for (auto* s : sinks_) s->progress(p); }
     void runFinished(RunStatus st, const QJsonObject& f) override { for (auto* s : sinks_) s->runFinished(st, f); }
+    void sync() override { for (auto* s : sinks_) s->sync(); }
     std::optional<Error> failure() const override {
         for (auto* s : sinks_)
             if (auto e = s->failure()) return e;

@@ -13,6 +13,7 @@
 #include "lora/AdapterInjector.h"
 #include "plugin/PluginHost.h"
 #include "stats/TTest.h"
+#include "util/FaultPoint.h"
 #include "util/RuntimeInfo.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -419,6 +420,7 @@ struct Trainer::Impl {
 
     void writeCheckpoint(const char* why) {
         flush();
+        sink.sync();
         try {
             writeCheckpointFile();
         } catch (const Error& e) {
@@ -629,6 +631,7 @@ struct Trainer::Impl {
         refreshTraces();
         enterPhaseCosts(to);
         emitEvent("phase", extra);
+        faultPoint(fault::kPhaseSwitch);
         writeCheckpoint("phase change");
     }
 
@@ -747,22 +750,22 @@ struct Trainer::Impl {
         rs.runtime = rt;
         rs.seed = seed;
         rs.checkpointDir = ckptDir.toStdString();
-        sink.runStarted(rs);
-
         refreshTraces();
+        if (opts.resumeFrom.isEmpty()) {
+            enterPhaseCosts(ctl.phase());
+            // Before the run is recorded, so every run in the store has a checkpoint to resume
+            // from (a kill during this write leaves neither), and rollback has a good state to go
+            // back to before the first periodic checkpoint.
+            writeCheckpoint("start");
+        }
+        sink.runStarted(rs);
         if (!opts.resumeFrom.isEmpty()) resume();
-        else enterPhaseCosts(ctl.phase());
         refreshTraces();
         startStep = step;
-        // Rollback needs a good state to go back to even before the first periodic checkpoint.
-        if (divPolicy == "rollback" && opts.resumeFrom.isEmpty()) writeCheckpoint("start");
         emitEvent("start", {{"phase", toString(ctl.phase())}, {"total_steps", qint64(totalSteps)},
                             {"steps_per_epoch", qint64(stepsPerEpoch)}, {"torch_device", deviceName},
                             {"parameters", qint64(countParameters((theta ? theta : thetaP)->module()))},
                             {"monitored_layers", [&] { QJsonArray a; for (auto& l : wcheck->layers()) a.append(QString::fromStdString(l)); return a; }()}});
-        // A run killed before its first periodic checkpoint can still be resumed (and its
-        // configuration recovered from the folder alone).
-        if (opts.resumeFrom.isEmpty()) writeCheckpoint("start");
 
         const int64_t n = trainX.size(0);
         auto next = Clock::now();
@@ -813,6 +816,7 @@ struct Trainer::Impl {
                 if (ph != Phase::Lora) metric("loss.full", lf);
                 if (ph != Phase::Full) metric("loss.lora", ll);
                 metric("step_ms", std::chrono::duration<double, std::milli>(Clock::now() - ts).count());
+                faultPoint(fault::kStep);
                 addCosts(ph);
                 if (idProbe->enabled()) {
                     idProbe->afterStep(step, ph == Phase::Lora ? *thetaP : *theta);

@@ -356,6 +356,24 @@ void Store::finishRun(int64_t run, RunStatus status, const QJsonObject& final) {
         .run();
 }
 
+void Store::discardAfter(int64_t run, int64_t step) {
+    requireRun(run, "discarding rows after a checkpoint");
+    Txn txn(d_->db, path_);
+    Stmt(d_->db, path_, "DELETE FROM samples WHERE run = ? AND step > ?").bind(1, run).bind(2, step).run();
+    // Events at the checkpoint's own step that came after it (an lr change at an epoch
+    // boundary) are recomputed too: keep only those up to its "checkpoint" event.
+    Stmt last(d_->db, path_, "SELECT max(id) FROM events WHERE run = ? AND step = ? AND type = 'checkpoint'");
+    last.bind(1, run).bind(2, step);
+    const int64_t keepUpTo = last.step() && !last.isNull(0) ? last.i64(0) : -1;
+    if (keepUpTo >= 0)
+        Stmt(d_->db, path_, "DELETE FROM events WHERE run = ? AND (step > ? OR (step = ? AND id > ?))")
+            .bind(1, run).bind(2, step).bind(3, step).bind(4, keepUpTo).run();
+    else
+        Stmt(d_->db, path_, "DELETE FROM events WHERE run = ? AND step > ?").bind(1, run).bind(2, step).run();
+    Stmt(d_->db, path_, "UPDATE runs SET last_step = min(last_step, ?) WHERE id = ?").bind(1, step).bind(2, run).run();
+    txn.commit();
+}
+
 void Store::heartbeat(int64_t run) {
     Stmt s(d_->db, path_, "UPDATE runs SET heartbeat_at = ? WHERE id = ?");
     s.bind(1, nowEpoch()).bind(2, run).run();

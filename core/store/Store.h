@@ -63,6 +63,9 @@ public:
     void appendMetrics(int64_t run, const std::vector<MetricPoint>&);
     void appendEvent(int64_t run, const RunEvent&);
     void finishRun(int64_t run, RunStatus, const QJsonObject& final);
+    // Deletes the run's metrics and events after `step`: a run resumed from a checkpoint at
+    // `step` recomputes them, and rows a killed process left there must not be kept twice.
+    void discardAfter(int64_t run, int64_t step);
     // Proves the writer is alive to other processes (StoreSink calls it with each batch).
     void heartbeat(int64_t run);
 

@@ -1,6 +1,7 @@
 #include "store/StoreSink.h"
 
 #include "store/Store.h"
+#include "util/FaultPoint.h"
 #include "util/Log.h"
 
 #include <spdlog/spdlog.h>
@@ -133,6 +134,14 @@ int64_t StoreSink::committedRows() const {
     return committedRows_;
 }
 
+// For the crash tests (util/FaultPoint.h): what is durable so far, written after each commit.
+void StoreSink::noteCommitted(const Pending& batch) {
+    notedMetricRows_ += int64_t(batch.metrics.size());
+    for (const auto& m : batch.metrics) notedStep_ = std::max(notedStep_, m.step);
+    faultNote("store.metric_rows", notedMetricRows_);
+    faultNote("store.step", notedStep_);
+}
+
 void StoreSink::writerLoop() {
     using Clock = std::chrono::steady_clock;
     auto lastHeartbeat = Clock::now();
@@ -159,13 +168,20 @@ void StoreSink::writerLoop() {
             std::lock_guard<std::mutex> slk(storeMutex_);
             try {
                 store_->begin();
+                // A resumed run recomputes the steps after its checkpoint: rows a killed process
+                // stored for them are dropped first, so no step is stored twice. The resume event
+                // is the resumed process's first message, so every metric in this batch is newer.
+                for (const auto& e : batch->events)
+                    if (e.type == "resume") store_->discardAfter(run, e.step);
                 store_->appendMetrics(run, batch->metrics);
                 for (const auto& e : batch->events) store_->appendEvent(run, e);
                 store_->heartbeat(run);
                 if (batch->finish) store_->finishRun(run, batch->status, batch->final);
+                faultPoint(fault::kStoreCommit);
                 store_->commit();
                 rows = int64_t(batch->metrics.size() + batch->events.size());
                 for (const auto& m : batch->metrics) maxStep = std::max(maxStep, m.step);
+                noteCommitted(*batch);
                 lastHeartbeat = Clock::now();
             } catch (const std::exception& e) {
                 store_->rollback();

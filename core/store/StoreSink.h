@@ -44,6 +44,7 @@ public:
     int64_t runId() const;
     // Blocks until every row queued before the call is committed (or a write failed).
     void flush();
+    void sync() override { flush(); }
     // The first write error ("" if none). After an error the sink drops further rows.
     QString lastError() const;
     // The same as an hpt::Error (ErrorKind::Store) naming the store file and the fix; the
@@ -57,6 +58,7 @@ public:
 private:
     struct Pending;
     void writerLoop();
+    void noteCommitted(const Pending& batch);  // writer thread only
 
     QString path_;
     Options opt_;
@@ -69,6 +71,7 @@ private:
     uint64_t enqueued_ = 0, committed_ = 0;  // sequence numbers of queued / committed calls
     int64_t committedRows_ = 0;
     int64_t durableStep_ = -1;  // highest committed metric step (under m_), for committedStep()
+    int64_t notedMetricRows_ = 0, notedStep_ = -1;  // writer thread only (fault notes)
     int64_t runId_ = 0;
     bool finished_ = false, stop_ = false, flushNow_ = false;
     QString error_;
