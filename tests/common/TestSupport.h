@@ -12,10 +12,9 @@ struct ProcResult {
     QString out, err;
 };
 
-// Runs the built `hpt` with args; waits up to `timeoutMs`.
-inline ProcResult runHpt(const QStringList& args, int timeoutMs = 120000, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
-    QProcess p;
-    p.setProcessEnvironment(env);
+// Starts the built `hpt` with args in `p` (environment and child-process setup already
+// given) and waits up to `timeoutMs` for its exit code and output.
+inline ProcResult runHpt(QProcess& p, const QStringList& args, int timeoutMs = 120000) {
     p.start(QStringLiteral(HPT_EXE), args);
     ProcResult r;
     if (!p.waitForFinished(timeoutMs)) {
@@ -28,6 +27,13 @@ inline ProcResult runHpt(const QStringList& args, int timeoutMs = 120000, const 
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
+}
+
+// Runs the built `hpt` with args; waits up to `timeoutMs`.
+inline ProcResult runHpt(const QStringList& args, int timeoutMs = 120000, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    return runHpt(p, args, timeoutMs);
 }
 
 // ../shared/datasets beside the checkout, or "" when absent (tests skip).

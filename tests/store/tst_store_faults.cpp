@@ -75,18 +75,7 @@ ProcResult run(QStringList args, const QProcessEnvironment& extra = {}, bool dro
                 prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH, 0, 0, 0);
             }
         });
-    p.start(QStringLiteral(HPT_EXE), args);
-    ProcResult r;
-    if (!p.waitForFinished(180000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    return hpt::test::runHpt(p, args, 180000);
 }
 
 QProcessEnvironment diskFull(const QString& dir, qint64 bytes) {
