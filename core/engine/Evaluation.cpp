@@ -1,6 +1,7 @@
 #include "engine/Evaluation.h"
 
 #include "stats/Metrics.h"
+#include "stats/Skill.h"
 
 namespace hpt {
 
@@ -36,7 +37,9 @@ QJsonObject evaluate(Model& model, const Dataset& data, int64_t chunk) {
     const DatasetInfo info = data.info();
     QJsonObject r = regressionReport(pred, truth, info.stations);
     r.insert("unit", QString::fromStdString(info.targetUnit));
-    r.insert("baselines", data.baselines());
+    const QJsonObject baselines = data.baselines();
+    r.insert("baselines", baselines);
+    r.insert("skill", skillScores(r.value("rmse").toDouble(), baselines));
     return r;
 }
 
