@@ -7,8 +7,10 @@
 #include "cli/BatchFeatures.h"
 #include "cli/Command.h"
 #include "cli/SignalHandling.h"
+#include "config/Names.h"
 #include "config/Sweep.h"
 #include "plugin/PluginHost.h"
+#include "util/ShellQuote.h"
 
 #include <hpt/Error.h>
 
@@ -87,13 +89,6 @@ QStringList forwardedOptions(const QCommandLineParser& p) {
     return a;
 }
 
-QString shellQuote(const QString& s) {
-    if (!s.isEmpty() && QRegularExpression("^[A-Za-z0-9_./=:,+@%-]+$").match(s).hasMatch()) return s;
-    QString q = s;
-    q.replace("'", "'\\''");
-    return "'" + q + "'";
-}
-
 // Resolves every run against the plugins, so a typo in an axis key fails here
 // (naming the run and the field) instead of in run 57 on the cluster.
 void checkRuns(const Sweep& s, const QCommandLineParser& p, const QString& where) {
@@ -164,7 +159,9 @@ int mergeStores(const Layout& l) {
     try {
         Store target(l.merged);
         int copied = 0;
-        for (const auto& f : files) copied += target.merge(l.stores + "/" + f);
+        QStringList rejected;
+        for (const auto& f : files) copied += target.merge(l.stores + "/" + f, &rejected);
+        for (const auto& r : rejected) std::fprintf(stderr, "warning: %s\n", qPrintable(r));
         std::printf("merged %d new run(s) from %lld store file(s) into %s\nopen it in the GUI: hpt %s\n", copied,
                     qlonglong(files.size()), qPrintable(l.merged), qPrintable(l.merged));
         return Ok;
@@ -279,24 +276,45 @@ int runLocal(const Sweep& s, const QCommandLineParser& p) {
     return merged;
 }
 
+// A value on an "#SBATCH --opt=VALUE" line: sbatch reads these lines itself (no shell), so a
+// value is either in the plain set, or double-quoted when it is a path without '"', '\\', '%'
+// (Slurm file patterns) or control characters. Anything else is refused, never written.
+QString sbatchValue(const QString& v, const char* what, bool path) {
+    static const QRegularExpression plain("^[A-Za-z0-9_][A-Za-z0-9_./:,+=@-]*$");
+    if (plain.match(v).hasMatch()) return v;
+    static const QRegularExpression quotable("^[^\"\\\\%\\x00-\\x1f\\x7f]+$");
+    if (path && quotable.match(v).hasMatch()) return "\"" + v + "\"";
+    throw configError(what, QString("'%1' cannot be written on an #SBATCH line; use letters, digits and _ . / : , + = @ -%2")
+                                .arg(escapeControl(v.left(80)), path ? " (or a folder without quotes, backslashes, '%' or "
+                                                                        "control characters)" : "")
+                                .toStdString());
+}
+
 int writeSlurm(const Sweep& s, const QCommandLineParser& p) {
     const Layout l = layoutFor(s, p);
+    // Every value that reaches the scripts is checked before anything is written.
+    requireSafeName(s.name, NameKind::Sweep, "name");
+    for (const char* o : {"partition", "time", "mem", "gpus", "cpus", "max-parallel"})
+        if (p.isSet(o) || QString(o) == "cpus") sbatchValue(p.value(o), (QString("--") + o).toUtf8().constData(), false);
+    const QString root = sbatchValue(l.root, "--output", true);
     writeSweepCopy(s, l);
     QDir().mkpath(l.slurm);
     const QString exe = QCoreApplication::applicationFilePath();
     const int n = int(s.runs.size());
     const int width = s.runs.empty() ? 3 : int(s.runs.back().name.size() - s.name.size() - 1);
 
+    // Names are data: the sweep name is in the safe set (config/Names.h) and is still only ever
+    // written shell-quoted; paths are absolute and shell-quoted; log paths are relative to --chdir.
     QString sb = "#!/bin/bash\n";
-    sb += QString("# Slurm array job for sweep '%1' (%2 runs), written by hpt %3 on %4.\n")
-              .arg(s.name).arg(n).arg(QCoreApplication::applicationVersion(),
-                                      QDateTime::currentDateTimeUtc().toString(Qt::ISODate));
+    sb += QString("# Slurm array job for sweep %1 (%2 runs), written by hpt %3 on %4.\n")
+              .arg(shellQuote(s.name)).arg(n).arg(QCoreApplication::applicationVersion(),
+                                                  QDateTime::currentDateTimeUtc().toString(Qt::ISODate));
     sb += "# One array task per run; each writes its own store under stores/. Merge them with:\n";
     sb += QString("#   %1 sweep %2 --merge\n").arg(shellQuote(exe), shellQuote(l.sweepFile));
     sb += QString("#SBATCH --job-name=%1\n").arg(s.name);
     sb += QString("#SBATCH --array=0-%1%2\n").arg(n - 1).arg(p.isSet("max-parallel") ? "%" + p.value("max-parallel") : QString());
-    sb += QString("#SBATCH --output=%1/%2-%a.slurm.log\n").arg(l.logs, s.name);
-    sb += QString("#SBATCH --chdir=%1\n").arg(l.root);
+    sb += QString("#SBATCH --chdir=%1\n").arg(root);
+    sb += QString("#SBATCH --output=logs/%1-%a.slurm.log\n").arg(s.name);
     if (p.isSet("partition")) sb += "#SBATCH --partition=" + p.value("partition") + "\n";
     if (p.isSet("time")) sb += "#SBATCH --time=" + p.value("time") + "\n";
     sb += "#SBATCH --ntasks=1\n";
@@ -305,7 +323,8 @@ int writeSlurm(const Sweep& s, const QCommandLineParser& p) {
     if (p.isSet("gpus")) sb += "#SBATCH --gpus=" + p.value("gpus") + "\n";
     sb += "set -euo pipefail\n";
     sb += "export OMP_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\" QT_QPA_PLATFORM=offscreen\n";
-    sb += "name=$(printf '" + s.name + "-%0" + QString::number(width) + "d' \"$SLURM_ARRAY_TASK_ID\")\n";
+    sb += "case \"${SLURM_ARRAY_TASK_ID:-}\" in ''|*[!0-9]*) echo \"SLURM_ARRAY_TASK_ID must be a run index\" >&2; exit 2;; esac\n";
+    sb += "printf -v name '%s-%0" + QString::number(width) + "d' " + shellQuote(s.name) + " \"$SLURM_ARRAY_TASK_ID\"\n";
     QStringList cmd{shellQuote(exe), "sweep", shellQuote(l.sweepFile), "--index", "\"$SLURM_ARRAY_TASK_ID\"",
                     "--store", shellQuote(l.stores) + "/\"$name\".sqlite", "--summary-json",
                     shellQuote(l.summaries) + "/\"$name\".json", "--progress-every", "60"};
@@ -325,9 +344,9 @@ int writeSlurm(const Sweep& s, const QCommandLineParser& p) {
     const QString mergeScript = l.slurm + "/" + s.name + "-merge.sbatch";
     QFile m(mergeScript);
     if (m.open(QIODevice::WriteOnly)) {
-        m.write(QString("#!/bin/bash\n#SBATCH --job-name=%1-merge\n#SBATCH --output=%2/%1-merge.slurm.log\n"
+        m.write(QString("#!/bin/bash\n#SBATCH --job-name=%1-merge\n#SBATCH --chdir=%2\n#SBATCH --output=logs/%1-merge.slurm.log\n"
                         "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n%3set -euo pipefail\nexec %4 sweep %5 --merge%6\n")
-                    .arg(s.name, l.logs, p.isSet("partition") ? "#SBATCH --partition=" + p.value("partition") + "\n" : "",
+                    .arg(s.name, root, p.isSet("partition") ? "#SBATCH --partition=" + p.value("partition") + "\n" : "",
                          shellQuote(exe), shellQuote(l.sweepFile),
                          p.isSet("store") ? " --store " + shellQuote(l.merged) : QString())
                     .toUtf8());

@@ -1,5 +1,7 @@
 #include "config/Experiment.h"
 
+#include "config/Names.h"
+
 #include "plugin/PluginHost.h"
 
 #include <hpt/Error.h>
@@ -89,8 +91,13 @@ struct Checker {
         }
         return s;
     }
-    QStringList strings(const QString& f, bool nonEmpty = false) const {
+    // Lists of names or patterns are bounded: a model has hundreds of modules, and a list of
+    // millions only makes setup slow (a pattern with * covers many modules at once).
+    QStringList strings(const QString& f, bool nonEmpty = false, int maxItems = 1024) const {
         if (!at(f).isArray()) fail(f, QString("expected a list of strings, got %1").arg(show(at(f))));
+        if (at(f).toArray().size() > maxItems)
+            fail(f, QString("has %1 entries; at most %2 are allowed (use a pattern with *, e.g. \"*.attn.q\")")
+                        .arg(at(f).toArray().size()).arg(maxItems));
         QStringList out;
         for (const auto& v : at(f).toArray()) {
             if (!v.isString()) fail(f, QString("expected a list of strings; %1 is not a string").arg(show(v)));
@@ -265,7 +272,9 @@ void applySetOverride(QJsonObject& config, const QString& assignment) {
     const int eq = assignment.indexOf('=');
     if (eq <= 0)
         fail("--set", QString("'%1' is not key=value; write e.g. --set lora.rank=4").arg(assignment));
-    setValueAt(config, assignment.left(eq).trimmed(), parseSetValue(assignment.mid(eq + 1).trimmed()));
+    const QString key = assignment.left(eq).trimmed(), text = assignment.mid(eq + 1).trimmed();
+    // A name is text even when it looks like a number: --set name=123 names the run "123".
+    setValueAt(config, key, key == "name" ? QJsonValue(text) : parseSetValue(text));
 }
 
 QJsonObject loadExperimentFile(const QString& path) {
@@ -338,8 +347,12 @@ QJsonObject resolveExperiment(const QJsonObject& userIn, const PluginHost& host,
     mergeInto(c, user);
     if (userDevices) c.insert("devices", user.value("devices"));
 
+    // A name the user gave is kept as given (never silently replaced) and must be in the safe set;
+    // only an absent or empty one defaults to the model (and preset).
+    if (!c.value("name").isString()) fail("name", QString("expected a string, got %1").arg(show(c.value("name"))));
     if (c.value("name").toString().isEmpty())
         c.insert("name", modelName + (preset.isEmpty() ? QString() : "-" + preset));
+    requireSafeName(c.value("name").toString(), NameKind::Run, "name");
 
     // Plugin parameters against their schemas.
     QJsonObject m = c.value("model").toObject();

@@ -1,5 +1,7 @@
 #include "config/Sweep.h"
 
+#include "config/Names.h"
+
 #include <hpt/Error.h>
 #include <hpt/Params.h>
 
@@ -142,8 +144,10 @@ Sweep parseSweep(const QJsonObject& o, const QString& baseDir, const QString& wh
     if (o.contains("name") && !o.value("name").isString()) fail(where, "name", "expected a string");
     s.name = o.value("name").toString();
     if (s.name.isEmpty()) s.name = "sweep";
-    if (s.name.contains('/') || s.name.contains(QRegularExpression("\\s")))
-        fail(where, "name", "use a name without spaces or '/', it becomes a folder and run-name prefix");
+    // The name becomes a folder, a Slurm job name and the prefix of every run name: data, never code.
+    if (const QString why = nameProblem(s.name, NameKind::Sweep); !why.isEmpty())
+        fail(where, "name", QString("'%1' %2; it becomes a folder and run-name prefix, so use %3")
+                                .arg(escapeControl(s.name.left(80)), why, safeNameRule(NameKind::Sweep)));
 
     const QJsonValue base = o.value("base");
     if (base.isString()) {

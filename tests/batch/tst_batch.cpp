@@ -185,7 +185,7 @@ private slots:
         QVERIFY(p.waitForFinished(60000));
         out += p.readAll();
         QCOMPARE(p.exitCode(), 130);
-        QVERIFY2(out.contains("resume with: hpt --batch"), out.constData());
+        QVERIFY2(out.contains("resume with: hpt --resume "), out.constData());
 
         const QJsonObject s = readJson(summary);
         QCOMPARE(s.value("status").toString(), QString("stopped"));
@@ -275,7 +275,7 @@ private slots:
                                  "#SBATCH --cpus-per-task=4\n", "#SBATCH --mem=8G\n", "#SBATCH --gpus=1\n"})
             QVERIFY2(s.contains(line), qPrintable(s));
         QVERIFY2(s.contains("--index \"$SLURM_ARRAY_TASK_ID\""), qPrintable(s));
-        QVERIFY2(s.contains("printf 'sl-%03d'"), qPrintable(s));
+        QVERIFY2(s.contains("printf -v name '%s-%03d' sl \"$SLURM_ARRAY_TASK_ID\""), qPrintable(s));
         QVERIFY(QFile::exists(path("sl/sweep.json")));
         QVERIFY(QFile::exists(path("sl/slurm/sl-merge.sbatch")));
     }
