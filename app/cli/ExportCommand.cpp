@@ -5,6 +5,8 @@
 
 #include "gui/ChartExport.h"
 #include "store/Store.h"
+#include "util/CsvText.h"
+#include "util/SafeWrite.h"
 
 #include <hpt/Error.h>
 
@@ -12,7 +14,6 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <cmath>
 #include <cstdio>
 
@@ -20,36 +21,33 @@ namespace {
 
 QByteArray number(double v) { return std::isnan(v) ? QByteArray() : QByteArray::number(v, 'g', 17); }
 
-// RFC 4180: quote a field holding a comma, quote or newline; double inner quotes.
-QByteArray csvField(QByteArray s) {
-    if (!s.contains(',') && !s.contains('"') && !s.contains('\n')) return s;
-    return '"' + s.replace("\"", "\"\"") + '"';
-}
+// Text cells follow the OWASP rule (util/CsvText.h): a formula-like start gets a leading '.
+// Numbers are written by number() and never pass through here.
+QByteArray csvField(const QByteArray& s) { return hpt::csvTextCell(QString::fromUtf8(s)).toUtf8(); }
 
-void writeFile(const QString& path, const QByteArray& data) {
-    QSaveFile f(path);  // written whole or not at all
-    if (!f.open(QIODevice::WriteOnly) || f.write(data) != data.size() || !f.commit())
-        throw hpt::Error(hpt::ErrorKind::Store, path.toStdString(),
-                         "cannot be written (" + f.errorString().toStdString() + "); check the folder and free space.");
-}
-
-void exportCsv(const hpt::Store& store, int64_t run, const QString& dir) {
+// Every file is checked before the first is written, so a refusal leaves the folder as it was.
+// Files are never written through a symlink, and replace an existing file only with --force.
+void exportCsv(const hpt::Store& store, int64_t run, const QString& dir, bool force) {
     if (!QDir().mkpath(dir))
         throw hpt::Error(hpt::ErrorKind::Config, "--csv", "cannot create the folder " + dir.toStdString() + ".");
+    const QStringList names{"metrics.csv", "events.csv", "config.json", "run.json"};
+    for (const QString& n : names)
+        if (const QString why = hpt::noFollowProblem(QDir(dir).filePath(n), force); !why.isEmpty())
+            throw hpt::Error(hpt::ErrorKind::Store, QDir(dir).filePath(n).toStdString(), why.toStdString());
     QByteArray metrics = "step,key,value,wall_time_s\n";
     store.forEachMetric(run, {}, [&](const hpt::MetricPoint& m) {
         metrics += QByteArray::number(qint64(m.step)) + ',' + csvField(QByteArray::fromStdString(m.key)) + ',' +
                    number(m.value) + ',' + number(m.wallTime) + '\n';
     });
-    writeFile(QDir(dir).filePath("metrics.csv"), metrics);
     QByteArray events = "step,epoch,type,wall_time_s,payload\n";
     for (const auto& e : store.events(run))
         events += QByteArray::number(qint64(e.step)) + ',' + QByteArray::number(e.epoch) + ',' +
                   csvField(QByteArray::fromStdString(e.type)) + ',' + number(e.wallTime) + ',' +
                   csvField(QJsonDocument(e.payload).toJson(QJsonDocument::Compact)) + '\n';
-    writeFile(QDir(dir).filePath("events.csv"), events);
-    writeFile(QDir(dir).filePath("config.json"), QJsonDocument(store.runConfig(run)).toJson());
-    writeFile(QDir(dir).filePath("run.json"), QJsonDocument(store.runRecord(run)).toJson());
+    hpt::writeFileNoFollow(QDir(dir).filePath(names[0]), metrics, force);
+    hpt::writeFileNoFollow(QDir(dir).filePath(names[1]), events, force);
+    hpt::writeFileNoFollow(QDir(dir).filePath(names[2]), QJsonDocument(store.runConfig(run)).toJson(), force);
+    hpt::writeFileNoFollow(QDir(dir).filePath(names[3]), QJsonDocument(store.runRecord(run)).toJson(), force);
 }
 
 QJsonObject exportJson(const hpt::Store& store, int64_t run, int maxPoints) {
@@ -92,7 +90,7 @@ int runExport(const QStringList& args) {
     p.addOption({"chart", "Save a chart instead: loss, energy, time, id, writes or lr.", "NAME"});
     p.addOption({"format", "With --chart: png, pdf or svg (default: from --out's suffix).", "FMT"});
     p.addOption({"out", "With --chart: the image file to write.", "FILE"});
-    p.addOption({"force", "With --chart: overwrite --out if it exists."});
+    p.addOption({"force", "Replace existing files (--csv files, --chart --out). Symlinks are never written through."});
     p.addOption({"width", "With --chart: width in pixels.", "PX", "1200"});
     p.addOption({"height", "With --chart: height in pixels.", "PX", "700"});
     p.addOption({"dpi", "With --chart: resolution (PNG pixels = size x dpi / 96).", "N", "150"});
@@ -123,8 +121,12 @@ int runExport(const QStringList& args) {
                          qPrintable(path), run, qPrintable(path));
             return hpt::cli::BadArguments;
         }
+        // A damaged row is exported with what could be read, and said so (exit 0).
+        for (const auto& f : store.runRecord(run).value("damaged").toArray())
+            std::fprintf(stderr, "warning: damaged: field %s of run %lld is not valid JSON; exported as empty\n",
+                         qPrintable(f.toString()), run);
         if (p.isSet("csv")) {
-            exportCsv(store, run, p.value("csv"));
+            exportCsv(store, run, p.value("csv"), p.isSet("force"));
             std::fprintf(stderr, "wrote metrics.csv, events.csv, config.json, run.json to %s\n", qPrintable(p.value("csv")));
         }
         if (p.isSet("json")) std::fputs(QJsonDocument(exportJson(store, run, maxPoints)).toJson().constData(), stdout);

@@ -2,6 +2,8 @@
 
 #include "gui/RunData.h"
 
+#include "util/CsvText.h"
+
 #include <hpt/Error.h>
 
 #include <QAbstractItemModel>
@@ -12,12 +14,8 @@
 
 namespace hpt::gui {
 
-QString csvField(const QString& s) {
-    if (!s.contains(QRegularExpression("[\",\\n\\r]"))) return s;
-    QString q = s;
-    q.replace("\"", "\"\"");
-    return "\"" + q + "\"";
-}
+// Numbers as they are, text by the OWASP formula rule (util/CsvText.h).
+QString csvField(const QString& s) { return csvCell(s); }
 
 namespace {
 void commit(QSaveFile& f, const QString& path) {

@@ -208,6 +208,12 @@ private slots:
         QCOMPARE(csvField("a,b"), QString("\"a,b\""));
         QCOMPARE(csvField("say \"hi\""), QString("\"say \"\"hi\"\"\""));
         QCOMPARE(csvField("plain"), QString("plain"));
+        // OWASP: formula-like text gets a leading '; numbers (negative ones too) are data.
+        QCOMPARE(csvField("=1+1"), QString("'=1+1"));
+        QCOMPARE(csvField("@SUM(A1)"), QString("'@SUM(A1)"));
+        QCOMPARE(csvField("-2+3"), QString("'-2+3"));
+        QCOMPARE(csvField("-0.5"), QString("-0.5"));
+        QCOMPARE(csvField("+3"), QString("+3"));
         RunData run;
         run.add(MetricPoint{0, "loss.full", 1.5, 0.0});
         run.add(MetricPoint{1, "loss.full", 1.0, 0.5});
