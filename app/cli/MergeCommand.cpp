@@ -6,6 +6,7 @@
 
 #include "store/Store.h"
 
+#include <QStringList>
 #include <cstdio>
 
 namespace {
@@ -26,12 +27,18 @@ int runMerge(const QStringList& args) {
     try {
         hpt::Store out(pos[0]);
         int total = 0;
+        QStringList rejected;
         for (int i = 1; i < pos.size(); ++i) {
-            const int n = out.merge(pos[i]);
-            std::printf("%s: %d run(s) merged\n", qPrintable(pos[i]), n);
+            QStringList here;
+            const int n = out.merge(pos[i], &here);
+            std::printf("%s: %d run(s) merged%s\n", qPrintable(pos[i]), n,
+                        here.isEmpty() ? "" : qPrintable(QString(", %1 damaged run(s) left out").arg(here.size())));
             total += n;
+            rejected << here;
         }
         std::printf("%s: %zu run(s) in total, %d new or updated\n", qPrintable(pos[0]), out.runs().size(), total);
+        // Damaged rows are reported, not copied: the output stays readable and the command succeeds.
+        for (const auto& r : rejected) std::fprintf(stderr, "warning: %s\n", qPrintable(r));
         return hpt::cli::Ok;
     } catch (const std::exception& e) {
         return hpt::cli::reportError(e);

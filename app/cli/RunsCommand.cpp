@@ -3,6 +3,7 @@
 // as interrupted.
 #include "cli/Command.h"
 
+#include "config/Names.h"
 #include "store/Store.h"
 
 #include <QFileInfo>
@@ -28,7 +29,7 @@ QJsonObject toJson(const hpt::RunSummary& r) {
             {"created_at", r.createdAt},  {"finished_at", r.finishedAt},
             {"duration_s", r.durationS},  {"last_step", double(r.lastStep)},
             {"tags", QJsonArray::fromStringList(r.tags)}, {"notes", r.notes},
-            {"final", r.final}};
+            {"final", r.final}, {"damaged", QJsonArray::fromStringList(r.damaged)}};
 }
 
 int runRuns(const QStringList& args) {
@@ -50,6 +51,11 @@ int runRuns(const QStringList& args) {
                 if (n > 0) std::fprintf(stderr, "marked %d run(s) interrupted (their writer is gone)\n", n);
             }
             runs = store.runs();
+            // A damaged row is listed with what could be read, and named, so the rest stays usable.
+            for (const auto& r : runs)
+                if (!r.damaged.isEmpty())
+                    std::fprintf(stderr, "warning: damaged: field %s of run %lld is not valid JSON; listed with what "
+                                         "could be read\n", qPrintable(r.damaged.join(", ")), static_cast<long long>(r.id));
         } else if (p.isSet("store")) {
             std::fprintf(stderr, "error: %s: does not exist; check the path.\n", qPrintable(path));
             return hpt::cli::BadArguments;
@@ -67,12 +73,15 @@ int runRuns(const QStringList& args) {
         }
         std::printf("%5s  %-11s  %-24s  %-10s  %-18s  %-8s  %-19s  %9s  %9s\n", "ID", "STATUS", "NAME", "MODEL",
                     "DATASET", "MAPPING", "CREATED (UTC)", "DURATION", "LAST STEP");
+        // Stored text is printed with control characters escaped: a name must not drive the terminal.
+        using hpt::escapeControl;
         for (const auto& r : runs) {
-            const QString dataset = r.synthetic ? r.dataset + " (synthetic)" : r.dataset;
+            const QString dataset = escapeControl(r.synthetic ? r.dataset + " (synthetic)" : r.dataset);
             std::printf("%5lld  %-11s  %-24s  %-10s  %-18s  %-8s  %-19s  %9s  %9lld\n", static_cast<long long>(r.id),
-                        qPrintable(r.status), qPrintable(r.name.left(24)), qPrintable(r.model.left(10)),
-                        qPrintable(dataset.left(18)), qPrintable(r.mapping.left(8)),
-                        qPrintable(r.createdAt.left(19).replace('T', ' ')), qPrintable(duration(r.durationS)),
+                        qPrintable(escapeControl(r.status)), qPrintable(escapeControl(r.name).left(24)),
+                        qPrintable(escapeControl(r.model).left(10)), qPrintable(dataset.left(18)),
+                        qPrintable(escapeControl(r.mapping).left(8)),
+                        qPrintable(escapeControl(r.createdAt.left(19).replace('T', ' '))), qPrintable(duration(r.durationS)),
                         static_cast<long long>(r.lastStep));
         }
         return hpt::cli::Ok;

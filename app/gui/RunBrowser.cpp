@@ -128,7 +128,9 @@ void RunBrowser::reload() {
         info_->setText(QString("Cannot read the store: %1").arg(e.what()));
         return;
     }
+    int damaged = 0;
     for (const auto& r : runs) {
+        damaged += r.damaged.isEmpty() ? 0 : 1;
         QList<QStandardItem*> row;
         auto* id = new QStandardItem(QString::number(r.id));
         id->setData(qlonglong(r.id), Qt::UserRole);
@@ -147,6 +149,11 @@ void RunBrowser::reload() {
         if (r.status == "failed") st->setForeground(QColor(198, 40, 40));
         if (r.status == "interrupted") st->setForeground(QColor(239, 108, 0));
         if (r.status == "running") st->setForeground(QColor(21, 101, 192));
+        if (!r.damaged.isEmpty()) {  // listed with what could be read, and said so
+            st->setText(r.status + " (damaged)");
+            st->setForeground(QColor(198, 40, 40));
+            st->setToolTip(QString("damaged: field %1 of run %2 is not valid JSON").arg(r.damaged.join(", ")).arg(r.id));
+        }
         row << st;
         row << numberItem(finalRmse(r.final)) << numberItem(finalNse(r.final)) << numberItem(finalEnergy(r.final));
         auto* dur = new QStandardItem(duration(r.durationS));
@@ -155,6 +162,7 @@ void RunBrowser::reload() {
         model_->appendRow(row);
     }
     setFilter(filter_->text());
+    if (damaged > 0) info_->setText(info_->text() + QString(" — %1 damaged (see the status column)").arg(damaged));
     selectRuns(keep);
     updateButtons();
 }

@@ -1,5 +1,6 @@
 #include "store/Store.h"
 
+#include "config/Names.h"
 #include "store/Downsample.h"
 #include "store/FileCheck.h"
 #include "store/Schema.h"
@@ -253,7 +254,9 @@ int64_t Store::createRun(const RunStart& r) {
            "INSERT INTO runs(uuid, name, status, created_at, config, config_sha256, plugins, dataset, runtime, seed, "
            "host, app_version, checkpoint_dir, writer_pid, writer_start, heartbeat_at) "
            "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    s.bind(1, QUuid::createUuid().toString(QUuid::WithoutBraces))
+    // The engine's uuid when it gave one: its checkpoints carry the same, so a resume can tell
+    // its own checkpoints from another run's.
+    s.bind(1, r.uuid.empty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : QString::fromStdString(r.uuid))
         .bind(2, name)
         .bind(3, nowIso())
         .bindText(4, config.constData(), int(config.size()))
@@ -379,13 +382,47 @@ void Store::heartbeat(int64_t run) {
     s.bind(1, nowEpoch()).bind(2, run).run();
 }
 
-static const char* kSummarySelect =
+// A row written by another program (or damaged on disk) can hold text that is not JSON in a
+// JSON column. SQLite's json_extract raises an error on such text, which used to abort every
+// listing of the store: these expressions read NULL instead, and the flags below name the
+// damaged fields, so readers list the rest and say which field of which run is damaged.
+namespace {
+// Nested CASE, not AND: CASE evaluates lazily, so json_type never sees invalid text.
+std::string jsonOf(const char* column, const char* type) {
+    return std::string("(CASE WHEN json_valid(") + column + ") THEN (CASE WHEN json_type(" + column + ") = '" + type +
+           "' THEN " + column + " END) END)";
+}
+std::string damagedFlag(const char* column, const char* type) {
+    return std::string("(CASE WHEN ") + jsonOf(column, type) + " IS NULL THEN 1 ELSE 0 END)";
+}
+// The JSON columns of `runs`, with the JSON type each must hold.
+const std::pair<const char*, const char*> kJsonColumns[] = {{"config", "object"},  {"plugins", "object"},
+                                                            {"dataset", "object"}, {"runtime", "object"},
+                                                            {"tags", "array"},     {"final", "object"}};
+std::string damagedFlags() {
+    std::string out;
+    for (const auto& [c, t] : kJsonColumns) out += ", " + damagedFlag(c, t);
+    return out;
+}
+QStringList readDamaged(const Stmt& s, int first) {
+    QStringList out;
+    int i = first;
+    for (const auto& c : kJsonColumns) {
+        if (s.i64(i++) != 0) out << c.first;
+    }
+    return out;
+}
+}  // namespace
+
+static const std::string kSummarySelect =
     "SELECT id, uuid, name, status, created_at, coalesce(finished_at, ''), "
-    "coalesce(json_extract(plugins, '$.model.name'), json_extract(config, '$.model.name'), ''), "
-    "coalesce(json_extract(plugins, '$.dataset.name'), json_extract(dataset, '$.name'), "
-    "         json_extract(config, '$.dataset.name'), ''), "
-    "coalesce(json_extract(config, '$.mapping.preset'), ''), "
-    "coalesce(json_extract(dataset, '$.synthetic'), 0), tags, notes, final, heartbeat_at, last_step FROM runs ";
+    "coalesce(json_extract(" + jsonOf("plugins", "object") + ", '$.model.name'), json_extract(" +
+    jsonOf("config", "object") + ", '$.model.name'), ''), "
+    "coalesce(json_extract(" + jsonOf("plugins", "object") + ", '$.dataset.name'), json_extract(" +
+    jsonOf("dataset", "object") + ", '$.name'), json_extract(" + jsonOf("config", "object") + ", '$.dataset.name'), ''), "
+    "coalesce(json_extract(" + jsonOf("config", "object") + ", '$.mapping.preset'), ''), "
+    "coalesce(json_extract(" + jsonOf("dataset", "object") + ", '$.synthetic'), 0), tags, notes, final, heartbeat_at, "
+    "last_step" + damagedFlags() + " FROM runs ";
 
 static RunSummary readSummary(const Stmt& s) {
     RunSummary r;
@@ -404,20 +441,21 @@ static RunSummary readSummary(const Stmt& s) {
     r.final = parseObject(s.bytes(12));
     const double heartbeat = s.dbl(13);
     r.lastStep = s.i64(14);
+    r.damaged = readDamaged(s, 15);
     if (!r.finishedAt.isEmpty()) r.durationS = secondsBetween(r.createdAt, r.finishedAt);
     else if (heartbeat > 0) r.durationS = std::max(0.0, secondsBetween(r.createdAt, epochToIso(heartbeat)));
     return r;
 }
 
 std::vector<RunSummary> Store::runs() const {
-    Stmt s(d_->db, path_, (std::string(kSummarySelect) + "ORDER BY id").c_str());
+    Stmt s(d_->db, path_, (kSummarySelect + "ORDER BY id").c_str());
     std::vector<RunSummary> out;
     while (s.step()) out.push_back(readSummary(s));
     return out;
 }
 
 RunSummary Store::summary(int64_t run) const {
-    Stmt s(d_->db, path_, (std::string(kSummarySelect) + "WHERE id = ?").c_str());
+    Stmt s(d_->db, path_, (kSummarySelect + "WHERE id = ?").c_str());
     s.bind(1, run);
     if (!s.step()) requireRun(run, "reading a run");
     return readSummary(s);
@@ -432,9 +470,9 @@ QJsonObject Store::runConfig(int64_t run) const {
 
 QJsonObject Store::runRecord(int64_t run) const {
     Stmt s(d_->db, path_,
-           "SELECT id, uuid, name, status, created_at, finished_at, config, config_sha256, plugins, dataset, runtime, "
-           "seed, host, app_version, checkpoint_dir, notes, tags, final, writer_pid, heartbeat_at, last_step "
-           "FROM runs WHERE id = ?");
+           (std::string("SELECT id, uuid, name, status, created_at, finished_at, config, config_sha256, plugins, "
+                        "dataset, runtime, ") + "seed, host, app_version, checkpoint_dir, notes, tags, final, writer_pid, heartbeat_at, last_step" +
+            damagedFlags() + " FROM runs WHERE id = ?").c_str());
     s.bind(1, run);
     if (!s.step()) requireRun(run, "reading a run");
     QJsonObject o{{"id", double(s.i64(0))},
@@ -460,6 +498,9 @@ QJsonObject Store::runRecord(int64_t run) const {
                   {"last_step", double(s.i64(20))},
                   {"store", path_},
                   {"schema_version", kSchemaVersion}};
+    // Fields that could not be read as JSON (listed as {} above): "damaged: field X of run N".
+    if (const QStringList damaged = readDamaged(s, 21); !damaged.isEmpty())
+        o["damaged"] = QJsonArray::fromStringList(damaged);
     o["metric_keys"] = QJsonArray::fromStringList(metricKeys(run));
     o["metric_points"] = double(metricCount(run));
     Stmt events(d_->db, path_, "SELECT count(*) FROM events WHERE run = ?");
@@ -637,7 +678,9 @@ int Store::recoverInterrupted(double staleAfterS) {
     return int(dead.size());
 }
 
-int Store::merge(const QString& otherPath) {
+int Store::merge(const QString& otherPath) { return merge(otherPath, nullptr); }
+
+int Store::merge(const QString& otherPath, QStringList* rejected) {
     if (readOnly_) throwStoreError(path_, "merging writes into this store; open it read-write.");
     const QString other = QFileInfo(otherPath).absoluteFilePath();
     if (!QFileInfo::exists(other)) throwStoreError(other, "does not exist; check the path of the store to merge.");
@@ -665,7 +708,9 @@ int Store::merge(const QString& otherPath) {
     try {
         Txn txn(d_->db, path_);
         sqlite::exec(d_->db, path_, "INSERT OR IGNORE INTO main.metric_keys(name) SELECT name FROM src.metric_keys");
-        Stmt srcRuns(d_->db, path_, "SELECT id, uuid, status FROM src.runs ORDER BY id");
+        // Each incoming row is validated before it is copied: one whose JSON fields are damaged
+        // would make the target unreadable for every older reader, so it is left out and named.
+        Stmt srcRuns(d_->db, path_, ("SELECT id, uuid, status" + damagedFlags() + " FROM src.runs ORDER BY id").c_str());
         Stmt find(d_->db, path_, "SELECT id, status FROM main.runs WHERE uuid = ?");
         const std::string cols = kRunColumns;
         Stmt insert(d_->db, path_,
@@ -686,6 +731,16 @@ int Store::merge(const QString& otherPath) {
         while (srcRuns.step()) {
             const int64_t srcId = srcRuns.i64(0);
             const QString uuid = srcRuns.text(1), srcStatus = srcRuns.text(2);
+            const QStringList damaged = readDamaged(srcRuns, 3);
+            static const QStringList kStatuses{"running", "finished", "stopped", "failed", "interrupted"};
+            if (!damaged.isEmpty() || uuid.isEmpty() || !kStatuses.contains(srcStatus)) {
+                if (rejected)
+                    *rejected << QString("run %1 of %2: %3; not merged").arg(srcId).arg(other,
+                        !damaged.isEmpty() ? QString("damaged: field %1 is not valid JSON").arg(damaged.join(", "))
+                        : uuid.isEmpty() ? QString("damaged: it has no uuid")
+                                         : QString("damaged: unknown status '%1'").arg(escapeControl(srcStatus.left(40))));
+                continue;
+            }
             find.bind(1, uuid);
             int64_t dst = 0;
             if (find.step()) {
@@ -710,6 +765,25 @@ int Store::merge(const QString& otherPath) {
         }
         srcRuns.reset();
         txn.commit();
+    } catch (const Error& e) {
+        // A failure while copying is usually the input's fault (a damaged page): check it, so the
+        // message names the file to fix, not the intact output (the transaction rolled back).
+        QString check;
+        {
+            sqlite3_stmt* q = nullptr;
+            if (sqlite3_prepare_v2(d_->db, "PRAGMA src.quick_check", -1, &q, nullptr) == SQLITE_OK) {
+                while (sqlite3_step(q) == SQLITE_ROW) check += QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(q, 0))) + " ";
+            } else {
+                check = QString::fromUtf8(sqlite3_errmsg(d_->db));
+            }
+            sqlite3_finalize(q);
+        }
+        sqlite3_exec(d_->db, "DETACH DATABASE src", nullptr, nullptr, nullptr);
+        if (check.trimmed() != "ok")
+            throwStoreError(other, QString("is damaged (%1); nothing was merged from it and %2 is unchanged. Recover it "
+                                           "with 'sqlite3 FILE .recover' or merge the other stores without it")
+                                       .arg(check.trimmed().left(300), path_));
+        throw;
     } catch (...) {
         sqlite3_exec(d_->db, "DETACH DATABASE src", nullptr, nullptr, nullptr);
         throw;

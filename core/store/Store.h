@@ -29,6 +29,9 @@ struct RunSummary {
     QJsonObject final;       // test metrics, baselines, energy per device, switch step
     double durationS = 0;    // finished − created, or last heartbeat − created while running
     int64_t lastStep = -1;
+    // JSON fields of the row that are not valid JSON of their type ("config", "plugins",
+    // "dataset", "runtime", "tags", "final"): read as empty, reported as damaged.
+    QStringList damaged;
 };
 
 class Store {
@@ -116,6 +119,10 @@ public:
     // number of runs copied. The other file is only read (an older schema is migrated in a
     // temporary copy).
     int merge(const QString& otherPath);
+    // The same; rows of the other store that cannot be read (a JSON field that is not JSON, no
+    // uuid, an unknown status) are not copied and each is described in `rejected` as
+    // "run N of FILE: damaged: ...". A failure caused by a damaged input file names that file.
+    int merge(const QString& otherPath, QStringList* rejected);
 
     // PRAGMA integrity_check: "ok" or the problems found.
     QString integrityCheck() const;
