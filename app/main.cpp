@@ -3,6 +3,7 @@
 // QApplication exists, so they never need a display.
 #include "cli/Batch.h"
 #include "cli/Command.h"
+#include "cli/SignalHandling.h"
 #include "gui/Gui.h"
 #include "util/RuntimeInfo.h"
 
@@ -33,6 +34,15 @@ QString commandList() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Commands that train keep a Ctrl-C that arrives while the program starts (before their
+    // handler exists) and honour it then, instead of dying mid-start.
+    const bool sweep = argc >= 2 && !std::strcmp(argv[1], "sweep");
+    bool trains = false;
+    for (int i = 1; i < argc; ++i)
+        trains = trains || (!sweep && (!std::strcmp(argv[i], "--batch") || !std::strncmp(argv[i], "--batch=", 8) ||
+                                       !std::strcmp(argv[i], "--resume") || !std::strncmp(argv[i], "--resume=", 9))) ||
+                 (sweep && (!std::strcmp(argv[i], "--index") || !std::strcmp(argv[i], "--local")));
+    if (trains) hpt::cli::deferStopSignals();
     QCoreApplication::setOrganizationName("HpT");
     QCoreApplication::setApplicationName("hpt");
     QCoreApplication::setApplicationVersion(hpt::appVersion());

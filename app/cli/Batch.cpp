@@ -11,18 +11,25 @@
 #include "plugin/PluginHost.h"
 #include "util/Log.h"
 #include "util/RuntimeInfo.h"
+#include "util/ShellQuote.h"
 
 #include <hpt/Error.h>
 
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QUuid>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 
 #include "cli/BatchFeatures.h"
 #ifdef HPT_BATCH_HAS_ENGINE
+#include "config/ResumeCheck.h"
+#include "engine/Checkpoint.h"
+#include "engine/CheckpointCheck.h"
+#include "engine/RunLock.h"
 #include "engine/Trainer.h"
 #endif
 #ifdef HPT_BATCH_HAS_STORE
@@ -72,6 +79,9 @@ void checkSets(const QStringList& sets) {
 struct ResumeTarget {
     QString dir;        // checkpoint folder
     int64_t runId = 0;  // the stored run it belongs to, 0 when the store does not know it
+    QString uuid;       // that run's uuid ("" when the store does not know it)
+    QString name;       // and its name, for messages
+    QJsonObject storedConfig;  // its fully resolved configuration as stored
 };
 
 ResumeTarget resolveResume(const QString& resume, const QString& storePath) {
@@ -101,11 +111,30 @@ ResumeTarget resolveResume(const QString& resume, const QString& storePath) {
             throw configError("--resume", QString("run %1 has no checkpoint folder on this machine ('%2'); pass the "
                                                   "folder itself").arg(id).arg(t.dir).toStdString());
         t.runId = id;
-        return t;
+    } else {
+        // A folder: continue the stored run that wrote it, if this store has it: by the run uuid the
+        // checkpoint records (the folder may have moved), else by the folder the run recorded.
+        QString owner;
+#ifdef HPT_BATCH_HAS_ENGINE
+        try {
+            owner = Checkpoint::read(t.dir).state.value("run_uuid").toString();
+        } catch (const Error&) {
+        }
+#endif
+        for (const auto& r : store.runs())
+            if ((!owner.isEmpty() && r.uuid == owner) ||
+                (owner.isEmpty() && QFileInfo(store.runRecord(r.id).value("checkpoint_dir").toString()).canonicalFilePath() == t.dir))
+                t.runId = r.id;
     }
-    // A folder: continue the stored run that wrote it, if this store has it.
-    for (const auto& r : store.runs())
-        if (QFileInfo(store.runRecord(r.id).value("checkpoint_dir").toString()).canonicalFilePath() == t.dir) t.runId = r.id;
+    if (t.runId > 0) {
+        const QJsonObject rec = store.runRecord(t.runId);
+        if (rec.value("damaged").toArray().contains(QJsonValue("config")))
+            throw dataError(storePath.toStdString(), QString("damaged: field config of run %1 is not valid JSON, so the "
+                                                             "run cannot be resumed exactly").arg(t.runId).toStdString());
+        t.uuid = rec.value("uuid").toString();
+        t.name = rec.value("name").toString();
+        t.storedConfig = rec.value("config").toObject();
+    }
 #else
     (void)storePath;
     if (t.dir.isEmpty())
@@ -113,6 +142,53 @@ ResumeTarget resolveResume(const QString& resume, const QString& storePath) {
 #endif
     return t;
 }
+
+#ifdef HPT_BATCH_HAS_ENGINE
+// Resume is exact (config/ResumeCheck.h): the run continues from its own checkpoint with the
+// configuration it was stored with. Returns the configuration to hand the trainer. Refuses a
+// checkpoint of another run (naming both), a folder another live process is writing, and a
+// given experiment file or --set that changes what trains (listing the differences).
+QJsonObject prepareResume(const ResumeTarget& t, const ExperimentSource& src, const QStringList& sets,
+                          const PluginHost& host, const QString& storePath) {
+    if (const QString holder = RunLock::liveHolder(t.dir); !holder.isEmpty())
+        throw configError("--resume", QString("the run is still being written by %1 (checkpoint folder %2); one run "
+                                              "has one writer. Wait for it to finish, or stop it first")
+                                          .arg(holder, t.dir).toStdString());
+    const CheckpointData ck = Checkpoint::read(t.dir);
+    const QJsonObject ckConfig = ck.state.value("config").toObject();
+    checkCheckpointConfig(ckConfig, ck.file);
+    const QString owner = ck.state.value("run_uuid").toString();
+    if (t.runId > 0) {
+        const QString runText = QString("run %1 (%2, '%3') of %4").arg(t.runId).arg(t.uuid, t.name, storePath);
+        if (!owner.isEmpty() && owner != t.uuid)
+            throw configError("--resume", QString("the checkpoint %1 belongs to run %2 ('%3', step %4), not to %5; a run "
+                                                  "continues only from its own checkpoints")
+                                              .arg(ck.file, owner, ckConfig.value("name").toString())
+                                              .arg(ck.state.value("step").toInteger(-1))
+                                              .arg(runText).toStdString());
+        // Checkpoints of older versions carry no uuid: their configuration must be the run's.
+        if (const QStringList d = resumeDifferences(t.storedConfig, ckConfig); !d.isEmpty())
+            throw configError("--resume", QString("the checkpoint %1 was written with another configuration than %2 "
+                                                  "(%3); a run continues only from its own checkpoints")
+                                              .arg(ck.file, runText, d.mid(0, 5).join("; ")).toStdString());
+    }
+    const QJsonObject stored = t.runId > 0 ? t.storedConfig : ckConfig;
+    if (src.file.isEmpty() && src.experiment.isEmpty() && sets.isEmpty()) return ckConfig;
+    const QJsonObject user = !src.file.isEmpty() ? loadExperimentFile(src.file) : !src.experiment.isEmpty() ? src.experiment : stored;
+    const QJsonObject given = resolveForBatch(user, host, sets);
+    if (const QStringList d = resumeDifferences(stored, given); !d.isEmpty())
+        throw configError("--resume", QString("resuming continues %1 exactly as it was configured, but the given "
+                                              "configuration changes what trains:\n  %2\nOnly %3 may differ. Resume "
+                                              "with: hpt --resume %4 --store %5 (the stored configuration), or start "
+                                              "a new run with hpt --batch")
+                                          .arg(t.runId > 0 ? QString("run %1").arg(t.runId) : QString("the run"),
+                                               d.join("\n  "), resumeAllowedKeys().join(", "),
+                                               t.runId > 0 ? QString::number(t.runId) : shellQuote(t.dir),
+                                               shellQuote(storePath))
+                                          .toStdString());
+    return given;
+}
+#endif
 
 #ifdef HPT_BATCH_HAS_STORE
 // A resumed run continues its stored record (same run id, metrics appended)
@@ -233,18 +309,28 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         TrainerOptions opts;
         if (p.isSet("torch-device")) opts.torchDevice = device;
         ResumeTarget resume;
+        QJsonObject config;
         if (p.isSet("resume")) {
+            // The run's own stored configuration; a given file or --set may only change output keys.
             resume = resolveResume(p.value("resume"), storePath);
             opts.resumeFrom = resume.dir;
+            opts.runUuid = resume.uuid;
+            config = prepareResume(resume, src, sets, *host, storePath);
+        } else {
+            // The experiment: the file, or the sweep's inline copy.
+            QJsonObject user;
+            if (!src.file.isEmpty()) user = loadExperimentFile(src.file);
+            else if (!src.experiment.isEmpty()) user = src.experiment;
+            else throw configError("--batch", "needs an experiment file, e.g. hpt --batch resources/experiments/default.json");
+            config = resolveForBatch(user, *host, sets);
+#ifdef HPT_BATCH_HAS_STORE
+            // A run owns its checkpoint folder: by default one per run uuid beside the store (not the
+            // node-local temp folder, which a cluster job loses with the node).
+            opts.runUuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
+            if (config.value("checkpoint").toObject().value("dir").toString().isEmpty())
+                opts.checkpointDir = QFileInfo(storePath).absolutePath() + "/checkpoints/" + opts.runUuid;
+#endif
         }
-
-        // The experiment: the file (or the sweep's inline copy), else the configuration saved in the checkpoint.
-        QJsonObject user;
-        if (!src.file.isEmpty()) user = loadExperimentFile(src.file);
-        else if (!src.experiment.isEmpty()) user = src.experiment;
-        else if (!opts.resumeFrom.isEmpty()) user = Trainer::checkpointConfig(opts.resumeFrom);
-        else throw configError("--batch", "needs an experiment file, e.g. hpt --batch resources/experiments/default.json");
-        const QJsonObject config = resolveForBatch(user, *host, sets);
         if (interruptedBeforeTraining()) return finish(Interrupted);
         if (!opts.resumeFrom.isEmpty()) say("resuming from checkpoint folder " + opts.resumeFrom);
 
@@ -294,9 +380,16 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
             if (trainer.error()) summary.insert("where", QString::fromStdString(trainer.error()->where()));
         } else if (status == RunStatus::Stopped || status == RunStatus::Interrupted) {
             code = signal ? Interrupted : Ok;
-            say(QString("stopped; resume with: hpt --batch %1 --resume %2%3")
-                    .arg(src.file.isEmpty() ? QString("<experiment.json>") : src.file, trainer.checkpointDir(),
-                         storePathOpt.isEmpty() ? QString() : " --store " + storePath));
+            if (trainer.finalResult().value("stopped_during").toString() == "setup")
+                say("stopped during setup, before training started; nothing was run");
+            else
+#ifdef HPT_BATCH_HAS_STORE
+            // Exactly the run's id and store: resume reads the stored configuration, nothing else.
+            if (store.runId() > 0)
+                say(QString("stopped; resume with: hpt --resume %1 --store %2").arg(store.runId()).arg(shellQuote(storePath)));
+            else
+#endif
+                say(QString("stopped; resume with: hpt --resume %1").arg(shellQuote(trainer.checkpointDir())));
         }
 #ifdef HPT_BATCH_HAS_STORE
         // The run's last rows (or its final status) could not be committed: the run is not
@@ -310,9 +403,11 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         if (store.failure())
             say(QString("run %1 in %2 is recorded up to step %3 only: the store could not take the rest")
                     .arg(runId).arg(storePath).arg(store.committedStep()));
-        else
+        else if (runId > 0)
             say(QString("stored as run %1 in %2").arg(runId).arg(storePath));
-        say(QString("open it in the GUI: hpt %1").arg(storePath));
+        else
+            say(QString("nothing was stored in %1: the run ended before it started").arg(storePath));
+        if (runId > 0) say(QString("open it in the GUI: hpt %1").arg(shellQuote(storePath)));
 #endif
         return finish(code);
 #endif

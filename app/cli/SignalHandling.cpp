@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
+#include <pthread.h>
 #include <thread>
 #include <unistd.h>
 
@@ -27,7 +28,21 @@ void onSignal(int sig) {
     (void)!write(gPipe[1], &b, 1);
     errno = saved;
 }
+// Before a StopOnSignal exists: remember the first signal, exit on the second.
+void onEarlySignal(int sig) {
+    int expected = 0;
+    if (!gSignal.compare_exchange_strong(expected, sig)) _exit(130);
+}
 }  // namespace
+
+void deferStopSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = onEarlySignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
 
 struct StopOnSignal::Impl {
     std::function<void(int)> onStop;
@@ -37,7 +52,6 @@ struct StopOnSignal::Impl {
 
 StopOnSignal::StopOnSignal(std::function<void(int)> onStop) : impl_(new Impl) {
     impl_->onStop = std::move(onStop);
-    gSignal = 0;
     if (pipe(gPipe) != 0) gPipe[0] = gPipe[1] = -1;
     fcntl(gPipe[1], F_SETFL, O_NONBLOCK);
     impl_->watcher = std::thread([this, fd = gPipe[0]] {
@@ -51,8 +65,20 @@ StopOnSignal::StopOnSignal(std::function<void(int)> onStop) : impl_(new Impl) {
     sa.sa_handler = onSignal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
+    // A signal kept by deferStopSignals() (or left by an earlier guard's first signal) is
+    // delivered now, so it is not lost between handlers.
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     sigaction(SIGINT, &sa, &impl_->oldInt);
     sigaction(SIGTERM, &sa, &impl_->oldTerm);
+    if (const int early = gSignal.load()) {
+        const char b = char(early);
+        (void)!write(gPipe[1], &b, 1);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 StopOnSignal::~StopOnSignal() {

@@ -8,6 +8,11 @@
 
 namespace hpt::cli {
 
+// Called first thing in main() for commands that train: a SIGINT/SIGTERM that arrives while
+// libraries load, before any StopOnSignal exists, is kept instead of killing the process, and
+// the first StopOnSignal reports it as received (a second signal still exits at once).
+void deferStopSignals();
+
 class StopOnSignal {
 public:
     // Installs handlers for SIGINT and SIGTERM; `onStop` runs on the watcher

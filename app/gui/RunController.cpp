@@ -1,6 +1,7 @@
 #include "gui/RunController.h"
 
 #include "config/Experiment.h"
+#include "engine/RunLock.h"
 #include "engine/Trainer.h"
 #include "store/Store.h"
 #include "store/StoreSink.h"
@@ -8,6 +9,8 @@
 #include <hpt/Error.h>
 
 #include <QDir>
+#include <QFileInfo>
+#include <QUuid>
 #include <QThread>
 
 namespace hpt::gui {
@@ -52,6 +55,10 @@ void RunController::resume(int64_t runId, RunSink* live, const QString& storePat
     if (dir.isEmpty() || !QDir(dir).exists())
         throw Error(ErrorKind::Data, QString("run %1").arg(runId).toStdString(),
                     QString("its checkpoint folder '%1' is gone, so it cannot be resumed; start a new run").arg(dir).toStdString());
+    // One writer per run: never attach to a run another process is still writing.
+    if (const QString holder = RunLock::liveHolder(dir); !holder.isEmpty())
+        throw Error(ErrorKind::Config, QString("run %1").arg(runId).toStdString(),
+                    QString("it is still being written by %1; wait for it to finish or stop it first").arg(holder).toStdString());
     launch(Trainer::checkpointConfig(dir), live, storePath, runId, dir);
 }
 
@@ -75,6 +82,17 @@ void RunController::launch(const QJsonObject& resolved, RunSink* live, const QSt
     }
     TrainerOptions opt;
     opt.resumeFrom = resumeDir;
+    // A run owns its checkpoint folder: the stored run's uuid on resume (a checkpoint of another
+    // run is refused), else a new one, with a folder per uuid beside the store by default.
+    if (!storePath.isEmpty()) {
+        if (resumeRun > 0) {
+            opt.runUuid = Store(storePath, true).runRecord(resumeRun).value("uuid").toString();
+        } else {
+            opt.runUuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
+            if (resolved.value("checkpoint").toObject().value("dir").toString().isEmpty())
+                opt.checkpointDir = QFileInfo(storePath).absolutePath() + "/checkpoints/" + opt.runUuid;
+        }
+    }
     trainer_ = std::make_unique<Trainer>(host_, resolved, *fan, opt);
     fan_ = std::move(fan);
     running_ = true;

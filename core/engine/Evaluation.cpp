@@ -21,7 +21,7 @@ QJsonObject regressionReport(const torch::Tensor& pred, const torch::Tensor& tru
     return out;
 }
 
-QJsonObject evaluate(Model& model, const Dataset& data, int64_t chunk) {
+QJsonObject evaluate(Model& model, const Dataset& data, int64_t chunk, const std::atomic<bool>* stop) {
     const Split& test = data.test();
     torch::NoGradGuard ng;
     auto& m = model.module();
@@ -29,8 +29,13 @@ QJsonObject evaluate(Model& model, const Dataset& data, int64_t chunk) {
     m.eval();
     const auto device = m.parameters().empty() ? torch::Device(torch::kCPU) : m.parameters().front().device();
     std::vector<torch::Tensor> preds;
-    for (int64_t i = 0; i < test.size(); i += chunk)
+    for (int64_t i = 0; i < test.size(); i += chunk) {
+        if (stop && stop->load()) {
+            m.train(wasTraining);
+            return QJsonObject{{"skipped", "stopped during the final evaluation; resume the run to evaluate it"}};
+        }
         preds.push_back(model.forward(test.x.slice(0, i, std::min(i + chunk, test.size())).to(device)).to(torch::kCPU));
+    }
     m.train(wasTraining);
     const torch::Tensor pred = data.toRealUnits(torch::cat(preds));
     const torch::Tensor truth = data.toRealUnits(test.y);

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 // Evaluation of the final model on the test split, in the dataset's real units:
 // MSE, RMSE, MAE, R² and Nash–Sutcliffe efficiency overall and per station
 // (per output column), next to the dataset's naive baselines.
@@ -15,6 +16,8 @@ QJsonObject regressionReport(const torch::Tensor& predReal, const torch::Tensor&
                              const std::vector<std::string>& columnNames);
 
 // Runs `model` in eval mode without gradients on the test split in chunks.
-QJsonObject evaluate(Model& model, const Dataset& data, int64_t chunk = 256);
+// `stop` (optional): checked between chunks; when it is set the evaluation ends early and
+// returns {"skipped": why}, so a stop request is honoured during a long test split.
+QJsonObject evaluate(Model& model, const Dataset& data, int64_t chunk = 256, const std::atomic<bool>* stop = nullptr);
 
 }  // namespace hpt

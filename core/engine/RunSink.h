@@ -46,6 +46,7 @@ struct RunStart {
     QJsonObject runtime;  // RuntimeInfo::toJson() + torch device used
     int64_t seed = 0;
     std::string checkpointDir;
+    std::string uuid;  // the run's uuid (the store makes one when empty)
 };
 
 enum class RunStatus { Running, Finished, Stopped, Failed, Interrupted };

@@ -3,6 +3,9 @@
 #include "config/Experiment.h"
 #include "cost/StepCoster.h"
 #include "engine/Checkpoint.h"
+#include "engine/CheckpointCheck.h"
+#include "engine/RunLock.h"
+#include "engine/TrainerCheckpoint.h"
 #include "engine/Evaluation.h"
 #include "engine/IdProbe.h"
 #include "engine/Optimizer.h"
@@ -23,6 +26,7 @@
 #include <QDir>
 #include <QJsonArray>
 #include <QThread>
+#include <QUuid>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -76,6 +80,9 @@ QString shapeText(torch::IntArrayRef s) {
 
 QJsonValue finiteOrText(double v) { return std::isfinite(v) ? QJsonValue(v) : QJsonValue(QString::number(v)); }
 
+// Thrown by a stop point in setup; Trainer::run() turns it into RunStatus::Interrupted.
+struct SetupStopped {};
+
 struct StepResult {
     double loss = NAN;
     double gradNorm = 0;  // global L2 norm of the gradient; 0 when divergence.max_grad_norm is off
@@ -96,6 +103,12 @@ struct Trainer::Impl {
     torch::Device device{torch::kCPU};
     QString deviceName = "cpu";
     QString ckptDir;
+    // Run identity (engine/TrainerCheckpoint.cpp): the uuid the store records and every
+    // checkpoint carries, and the lock that makes this process the run's only writer.
+    QString runUuid;
+    QJsonObject resumeState;  // the state of the checkpoint resumed from (checked in setup)
+    QString resumeFile;       // and the file it came from
+    std::unique_ptr<RunLock> lock;
     std::unique_ptr<Dataset> data;
     ModelShape shape;
     std::unique_ptr<Model> theta, thetaP;  // Θ and its LoRA copy Θ′
@@ -266,11 +279,10 @@ struct Trainer::Impl {
 
         ckptDir = opts.checkpointDir;
         if (ckptDir.isEmpty()) ckptDir = config.value("checkpoint").toObject().value("dir").toString();
-        if (ckptDir.isEmpty())
-            ckptDir = QDir::temp().filePath(QString("hpt-run-%1-%2-%3")
-                                                .arg(config.value("name").toString(), QDateTime::currentDateTimeUtc().toString("yyyyMMdd-HHmmss"))
-                                                .arg(QCoreApplication::applicationPid()));
+        // The fallback folder is named by the run's uuid, never by its name (names are data, not paths).
+        if (ckptDir.isEmpty()) ckptDir = QDir::temp().filePath("hpt-run-" + runUuid);
         requireWritableFolder(ckptDir);
+        lock = claimCheckpointFolder(ckptDir, runUuid, !opts.resumeFrom.isEmpty(), resumeState);
 
         // Data and model. Seeding first makes initialisation and dropout reproducible.
         torch::manual_seed(uint64_t(seed));
@@ -282,9 +294,17 @@ struct Trainer::Impl {
         } catch (const c10::Error& e) {
             throw pluginError(d.value("name").toString().toStdString(), std::string("loading the dataset failed (LibTorch): ") +
                                                                            e.what_without_backtrace());
+        } catch (const std::bad_alloc&) {
+            // Out of memory reading the data is a data problem (too large for this machine), not a plugin bug.
+            const QString where = d.value("data_dir").toString().isEmpty() ? d.value("name").toString()
+                                                                            : d.value("data_dir").toString();
+            throw dataError(where.toStdString(), QString("ran out of memory while loading dataset '%1' from %2; "
+                                                         "use a smaller slice of the data or a machine with more memory")
+                                                     .arg(d.value("name").toString(), where).toStdString());
         } catch (const std::exception& e) {
             throw pluginError(d.value("name").toString().toStdString(), std::string("loading the dataset threw: ") + e.what());
         }
+        stopPoint();
         if (!data) throw pluginError(d.value("name").toString().toStdString(), "load() returned no dataset");
         const Split& tr = data->train();
         if (tr.size() < 1 || tr.x.dim() != 3 || tr.y.dim() != 2)
@@ -296,11 +316,19 @@ struct Trainer::Impl {
         totalSteps = stepsPerEpoch * epochs;
         const int64_t maxSteps = t.value("max_steps").toInteger(0);
         if (maxSteps > 0) totalSteps = std::min(totalSteps, maxSteps);
+        // A resumed checkpoint is checked before anything is built or recorded from it.
+        if (!opts.resumeFrom.isEmpty())
+            checkCheckpointState(resumeState, resumeFile,
+                                 {stepsPerEpoch, std::max<int64_t>(epochs, resumeState.value("config").toObject()
+                                                                               .value("training").toObject()
+                                                                               .value("epochs").toInteger(0))});
 
         idProbe = std::make_unique<IdProbe>(config.value("id").toObject(), lora.targets, trainX);
         theta = createModel();
+        stopPoint();
         probeShapes();
         checkLoraFits();
+        stopPoint();
         wcheck = std::make_unique<WeightDistanceCheck>(config.value("switching").toObject().value("tau_w").toDouble(0.01),
                                                        monitoredLayers());
         if (!config.value("devices").toObject().isEmpty())
@@ -319,6 +347,12 @@ struct Trainer::Impl {
             optTheta = std::make_unique<FlatAdam>(theta->module(), adamOptions());
             wcheck->start(theta->module());
         }
+    }
+
+    // A stop request during setup (loading data, building models, matching LoRA targets) ends the
+    // run before it starts: nothing is recorded, nothing needs resuming.
+    void stopPoint() const {
+        if (self.stop_.load()) throw SetupStopped{};
     }
 
     // The checkpoint folder must take files before hours of training depend on it.
@@ -415,7 +449,7 @@ struct Trainer::Impl {
                 {"plateau_sum", plateau.sum_}, {"plateau_count", qint64(plateau.count_)},
                 {"weight_distances", toArray(wcheck->distances_)}, {"wall_s", wall()}, {"device", deviceName},
                 {"has_theta", bool(theta)}, {"has_theta_prime", bool(thetaP)}, {"lr_scale", lrScale},
-                {"rollbacks", rollbacks}};
+                {"rollbacks", rollbacks}, {"run_uuid", runUuid}, {"config_sha256", configSha256(config)}};
     }
 
     void writeCheckpoint(const char* why) {
@@ -469,6 +503,20 @@ struct Trainer::Impl {
         CheckpointData ck = Checkpoint::read(dir);
         if (!ck.rejected.isEmpty()) emitEvent("checkpoint_corrupt", {{"reason", ck.rejected}});
         const QJsonObject s = ck.state;
+        // Validated before anything is restored: a crafted or foreign file is a data error, not a crash.
+        const int64_t storedEpochs = s.value("config").toObject().value("training").toObject().value("epochs").toInteger(0);
+        checkCheckpointState(s, ck.file, {stepsPerEpoch, std::max<int64_t>(epochs, storedEpochs)});
+        checkCheckpointOwner(s, runUuid, ck.file);
+        try {
+            restoreCheckpoint(s, ck, rollback);
+        } catch (const c10::Error& e) {
+            throw dataError(ck.file.toStdString(), std::string("the checkpoint's tensors do not fit this run: ") +
+                                                       e.what_without_backtrace());
+        }
+        return ck.file;
+    }
+
+    void restoreCheckpoint(const QJsonObject& s, CheckpointData& ck, bool rollback) {
         if (rollback) {
             theta.reset();
             optTheta.reset();
@@ -493,16 +541,20 @@ struct Trainer::Impl {
         auto loadModule = [&](torch::nn::Module& m, const std::string& prefix) {
             for (auto& p : m.named_parameters(true)) {
                 torch::Tensor t;
-                a.read(prefix + p.key(), t);
+                readTensorLike(a, prefix + p.key(), p.value(), t, ck.file);
                 p.value().copy_(t);
             }
             for (auto& b : m.named_buffers(true)) {
                 torch::Tensor t;
-                a.read(prefix + b.key(), t, true);
+                readTensorLike(a, prefix + b.key(), b.value(), t, ck.file, true);
                 b.value().copy_(t);
             }
         };
-        for (auto& [n, w] : startTargets) a.read("start_target." + n, w);
+        for (auto& [n, w] : startTargets) {
+            torch::Tensor t;
+            readTensorLike(a, "start_target." + n, w, t, ck.file);
+            w = t;
+        }
         if (s.value("has_theta").toBool()) {
             if (!theta) theta = createModel();
             if (!optTheta) optTheta = std::make_unique<FlatAdam>(theta->module(), adamOptions());
@@ -535,7 +587,6 @@ struct Trainer::Impl {
         auto gen = at::detail::getDefaultCPUGenerator();
         std::lock_guard<std::mutex> lock(gen.mutex());
         gen.set_state(rng);
-        return ck.file;
     }
 
     // ---- one step ----------------------------------------------------------
@@ -713,7 +764,7 @@ struct Trainer::Impl {
             f.insert("evaluated", best == thetaP.get() ? "theta_prime" : "theta");
             f.insert("trainable_parameters", qint64(countTrainableParameters(best->module())));
             f.insert("parameters", qint64(countParameters(best->module())));
-            f.insert("test", evaluate(*best, *data));
+            f.insert("test", evaluate(*best, *data, 256, &self.stop_));
         }
         QJsonObject dev, per;
         for (const auto& [role, c] : costTotal) dev.insert(QString::fromStdString(role), costJson(c));
@@ -750,6 +801,7 @@ struct Trainer::Impl {
         rs.runtime = rt;
         rs.seed = seed;
         rs.checkpointDir = ckptDir.toStdString();
+        rs.uuid = runUuid.toStdString();
         refreshTraces();
         if (opts.resumeFrom.isEmpty()) {
             enterPhaseCosts(ctl.phase());
@@ -863,9 +915,16 @@ struct Trainer::Impl {
 
 Trainer::Trainer(const PluginHost& host, const QJsonObject& resolvedConfig, RunSink& sink, const TrainerOptions& options)
     : impl_(std::make_unique<Impl>(*this, host, resolvedConfig, sink, options)) {
+    impl_->runUuid = options.runUuid;
     if (!options.resumeFrom.isEmpty()) {
         // The stored configuration wins, except for how long to train.
-        QJsonObject stored = checkpointConfig(options.resumeFrom);
+        const CheckpointData ck = Checkpoint::read(options.resumeFrom);
+        impl_->resumeState = ck.state;
+        impl_->resumeFile = ck.file;
+        // A resumed run keeps its identity: the uuid the caller knows it by, else the checkpoint's.
+        if (impl_->runUuid.isEmpty()) impl_->runUuid = ck.state.value("run_uuid").toString();
+        QJsonObject stored = ck.state.value("config").toObject();
+        checkCheckpointConfig(stored, ck.file);
         QJsonObject t = stored.value("training").toObject();
         const QJsonObject given = resolvedConfig.value("training").toObject();
         for (const char* k : {"max_steps", "epochs"})
@@ -875,6 +934,7 @@ Trainer::Trainer(const PluginHost& host, const QJsonObject& resolvedConfig, RunS
         impl_->ctl = PhaseController(SwitchingOptions::fromJson(stored.value("switching").toObject()));
         if (options.checkpointDir.isEmpty()) impl_->opts.checkpointDir = options.resumeFrom;
     }
+    if (impl_->runUuid.isEmpty()) impl_->runUuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
 Trainer::~Trainer() = default;
@@ -882,18 +942,40 @@ Trainer::~Trainer() = default;
 void Trainer::pause(bool p) { paused_.store(p); }
 void Trainer::stop() { stop_.store(true); }
 QString Trainer::checkpointDir() const { return impl_->ckptDir; }
+QString Trainer::runUuid() const { return impl_->runUuid; }
 
-QJsonObject Trainer::checkpointConfig(const QString& dir) { return Checkpoint::read(dir).state.value("config").toObject(); }
+QJsonObject Trainer::checkpointConfig(const QString& dir) {
+    const CheckpointData ck = Checkpoint::read(dir);
+    const QJsonObject c = ck.state.value("config").toObject();
+    checkCheckpointConfig(c, ck.file);
+    return c;
+}
 
 RunStatus Trainer::run() {
     auto& d = *impl_;
+    // The writer lock is held while this run writes, and released as soon as it ends (a resume
+    // in the same process, e.g. the GUI's, may then take it).
+    struct ReleaseLock {
+        Impl& d;
+        ~ReleaseLock() { d.lock.reset(); }
+    } release{d};
     RunStatus status = RunStatus::Failed;
     try {
         d.t0 = Clock::now();
-        d.setup();
+        try {
+            d.setup();
+        } catch (const SetupStopped&) {
+            final_ = QJsonObject{{"status", "interrupted"}, {"steps", 0}, {"stopped_during", "setup"}};
+            return RunStatus::Interrupted;
+        }
         status = d.loop();
         d.flush();
         final_ = d.finalJson(toString(status));
+        // Stopped during the final evaluation: the end checkpoint is written, a resume evaluates.
+        if (status == RunStatus::Finished && final_.value("test").toObject().contains("skipped")) {
+            status = RunStatus::Stopped;
+            final_.insert("status", toString(status));
+        }
         d.sink.runFinished(status, final_);
         return status;
     } catch (const Error& e) {

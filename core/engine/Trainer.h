@@ -32,6 +32,9 @@ struct TrainerOptions {
     // Overrides config training.torch_device when non-empty ("auto", "cpu", "cuda").
     QString torchDevice;
     QString runName;  // "" → config "name"
+    // The run's uuid, recorded in the store and in every checkpoint ("" → a new one, or the
+    // checkpoint's when resuming). A resume refuses a checkpoint of another uuid.
+    QString runUuid;
 };
 
 class Trainer {
@@ -54,6 +57,7 @@ public:
     bool isPaused() const { return paused_.load(); }
 
     QString checkpointDir() const;
+    QString runUuid() const;
     // The error behind a Failed run (kind maps to batch exit codes).
     const std::optional<Error>& error() const { return error_; }
     // The final JSON passed to runFinished (empty before the run ends).

@@ -3,13 +3,25 @@
 #include <hpt/Error.h>
 
 #include <QRegularExpression>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace hpt {
 
+// Each wildcard pattern is compiled once per thread, not once per (module, pattern) pair: that
+// made setup linear in patterns × modules with a regex compile in each step.
+static const QRegularExpression& compiled(const QString& pattern) {
+    thread_local std::unordered_map<QString, QRegularExpression> cache;
+    auto it = cache.find(pattern);
+    if (it != cache.end()) return it->second;
+    if (cache.size() > 4096) cache.clear();  // bounded: the schema allows at most 1024 per list
+    const QString re = "^" + QRegularExpression::escape(pattern).replace("\\*", ".*") + "$";
+    return cache.emplace(pattern, QRegularExpression(re)).first->second;
+}
+
 bool matchesPattern(const std::string& name, const QString& pattern) {
     if (!pattern.contains('*')) return QString::fromStdString(name) == pattern;
-    const QString re = "^" + QRegularExpression::escape(pattern).replace("\\*", ".*") + "$";
-    return QRegularExpression(re).match(QString::fromStdString(name)).hasMatch();
+    return compiled(pattern).match(QString::fromStdString(name)).hasMatch();
 }
 
 static bool underModule(const std::string& param, const QString& module) {
@@ -21,16 +33,22 @@ static bool underModule(const std::string& param, const QString& module) {
     return false;
 }
 
-static bool anyMatch(const std::string& name, const QStringList& patterns) {
-    for (const auto& p : patterns)
-        if (matchesPattern(name, p)) return true;
-    return false;
-}
-
 std::vector<std::string> adapterTargets(torch::nn::Module& root, const QStringList& targets) {
+    // Exact names are looked up in a set; only wildcard patterns are matched one by one.
+    std::unordered_set<std::string> exact;
+    QStringList wild;
+    for (const auto& p : targets) {
+        if (p.contains('*')) wild << p;
+        else exact.insert(p.toStdString());
+    }
+    wild.removeDuplicates();
     std::vector<std::string> out;
-    for (const auto& item : root.named_modules("", /*include_self=*/false))
-        if (item.value()->as<AdaptableLinearImpl>() && anyMatch(item.key(), targets)) out.push_back(item.key());
+    for (const auto& item : root.named_modules("", /*include_self=*/false)) {
+        if (!item.value()->as<AdaptableLinearImpl>()) continue;
+        bool hit = exact.count(item.key()) > 0;
+        for (int i = 0; !hit && i < wild.size(); ++i) hit = matchesPattern(item.key(), wild[i]);
+        if (hit) out.push_back(item.key());
+    }
     return out;
 }
 

@@ -196,6 +196,37 @@ def main():
         state += b" "
         body = b"HPTCKPT1\n" + struct.pack("<Q", len(state)) + state + struct.pack("<Q", 0)
     put("checkpoint", "empty_tensors", body)
+
+    # Crafted states with a valid digest (issue 23): structurally impossible, each must be a
+    # data error from the resume checks, never a crash.
+    def ckpt(st):
+        js = json.dumps(st, sort_keys=True).encode()
+        b = b"HPTCKPT1\n" + struct.pack("<Q", len(js)) + js + struct.pack("<Q", 0)
+        if len(b) % 2:
+            js += b" "
+            b = b"HPTCKPT1\n" + struct.pack("<Q", len(js)) + js + struct.pack("<Q", 0)
+        return b
+    good = {"format": 1, "step": 3, "epoch": 0, "batch_in_epoch": 3, "lr": 1e-3, "switch_step": -1, "dual_step": -1,
+            "lora_rank": 4, "controller": {"phase": "FULL"}, "has_theta": True, "has_theta_prime": False,
+            "plateau_averages": [], "weight_distances": [], "wall_s": 1.0, "run_uuid": "r",
+            "config": {"model": {"name": "testmodel"}, "dataset": {"name": "testdata"}, "training": {}}}
+    crafted = {
+        "crafted_no_theta": {"has_theta": False},
+        "crafted_lora_without_copy": {"controller": {"phase": "LORA"}},
+        "crafted_dual_without_copy": {"controller": {"phase": "DUAL"}},
+        "crafted_negative_step": {"step": -5},
+        "crafted_huge_step": {"step": 10**12},
+        "crafted_fraction_step": {"step": 2.5},
+        "crafted_unknown_phase": {"controller": {"phase": "XYZ"}},
+        "crafted_switch_after_step": {"switch_step": 99},
+        "crafted_zero_rank": {"has_theta_prime": True, "controller": {"phase": "DUAL"}, "lora_rank": 0},
+        "crafted_nan_lr": {"lr": "nan"},
+        "crafted_config_without_sections": {"config": {"model": 3}},
+    }
+    for name, change in crafted.items():
+        st = dict(good)
+        st.update(change)
+        put("checkpoint", name, ckpt(st))
     put("checkpoint", "header_only", b"HPTCKPT1\n")
     put("checkpoint", "bad_magic", b"HPTCKPT2\n" + b"\0" * 56)
 

@@ -1,0 +1,29 @@
+#pragma once
+// A run owns its checkpoint folder (resources/docs/reliability.md):
+//  - every checkpoint records the run's uuid and the SHA-256 of its resolved configuration;
+//  - the training process holds the folder's writer lock (engine/RunLock.h) for the whole run;
+//  - a new run refuses a folder that already holds another run's checkpoint;
+//  - a resume refuses a checkpoint written by another run, naming both.
+#include "engine/RunLock.h"
+
+#include <QJsonObject>
+#include <QString>
+#include <memory>
+
+namespace hpt {
+
+// SHA-256 (hex) of the compact JSON of a resolved configuration: the same digest the store
+// keeps as config_sha256, so a checkpoint and a stored run can be matched.
+QString configSha256(const QJsonObject& config);
+
+// Takes the writer lock of `dir` for run `runUuid` and checks the folder is this run's:
+// a fresh run (resuming = false) is refused when the folder already holds a valid checkpoint;
+// a resume checks `resumeState` belongs to this run. Throws hpt::Error (Config) naming the
+// folder, the other run and the fix. Logs (warn) when a dead writer's stale lock is taken over.
+std::unique_ptr<RunLock> claimCheckpointFolder(const QString& dir, const QString& runUuid, bool resuming,
+                                               const QJsonObject& resumeState);
+
+// Refuses a checkpoint state whose run_uuid is another run's (older checkpoints without one pass).
+void checkCheckpointOwner(const QJsonObject& state, const QString& runUuid, const QString& file);
+
+}  // namespace hpt
