@@ -14,6 +14,14 @@
 //
 // HPT_FAULT_KILLS (default 62) sets how many kills; HPT_FAULT_SEED the plan's
 // seed (printed, so a failure can be replayed).
+//
+// Two more scenarios (issue 23), each runnable alone (tst_fault_injection NAME):
+//   - twoRunsOneCheckpointFolder: run A is killed in DUAL; run B given A's folder
+//     is refused and leaves A's checkpoints as they were; B in its own folder and
+//     A resumed both equal the reference;
+//   - resumeRacingALiveWriter: a resume of run A while A's process is alive
+//     (stopped with SIGSTOP mid-run) is refused; A then finishes equal to the
+//     reference, every step stored once.
 #include "TestSupport.h"
 
 #include "engine/Checkpoint.h"
@@ -28,6 +36,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <csignal>
 #include <map>
 #include <random>
 
@@ -242,6 +251,69 @@ private slots:
         qInfo("reference: %.2f s of training, %lld steps, DUAL at %lld, LORA at %lld, %d checkpoints, %d store commits",
               ref_.seconds, (long long)ref_.steps, (long long)ref_.dualStep, (long long)ref_.switchStep,
               ref_.checkpoints, ref_.commits);
+    }
+
+    void twoRunsOneCheckpointFolder() {
+        const QString d = dir_.filePath("two-runs-one-folder");
+        QDir().mkpath(d);
+        const QString store = d + "/runs.sqlite", ckpt = d + "/ckpt";
+        const QString exp = writeExperiment(d + "/e.json", ckpt);
+        // A: killed in DUAL.
+        QProcess a;
+        a.setProcessEnvironment(childEnv(QString("%1:%2").arg(fault::kStep).arg(ref_.dualStep + 2), d + "/a.log"));
+        a.setProcessChannelMode(QProcess::MergedChannels);
+        a.start(HPT_EXE, batchArgs(exp, store));
+        QVERIFY(a.waitForFinished(120000));
+        QVERIFY2(a.exitStatus() == QProcess::CrashExit, a.readAll().constData());
+        QFile ck(ckpt + "/" + Checkpoint::kFile);
+        QVERIFY(ck.open(QIODevice::ReadOnly));
+        const QByteArray before = ck.readAll();
+        ck.close();
+        // B, the same experiment in the same folder: refused, A's checkpoint untouched.
+        auto b = test::runHpt(batchArgs(exp, store), 120000, childEnv({}, d + "/b.log"));
+        QVERIFY2(b.exitCode == 2 && b.err.contains("never share"), qPrintable(b.out + b.err));
+        QVERIFY(ck.open(QIODevice::ReadOnly));
+        QCOMPARE(ck.readAll(), before);
+        ck.close();
+        // B in its own folder and store: the same as the reference.
+        auto b2 = test::runHpt(batchArgs(writeExperiment(d + "/b.json", d + "/ckpt-b"), d + "/b.sqlite"), 120000,
+                               childEnv({}, d + "/b2.log"));
+        QVERIFY2(b2.exitCode == 0, qPrintable(b2.out + b2.err));
+        expectSameAsReference(d + "/b.sqlite", "run B: ");
+        // A resumed: nothing of it was lost to B.
+        auto r = test::runHpt({"--resume", "1", "--store", store, "--plugin-dir", HPT_TEST_PLUGIN_DIR}, 120000,
+                              childEnv({}, d + "/resume.log"));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        expectSameAsReference(store, "run A: ");
+    }
+
+    void resumeRacingALiveWriter() {
+        const QString d = dir_.filePath("resume-racing-writer");
+        QDir().mkpath(d);
+        const QString store = d + "/runs.sqlite";
+        QProcess a;
+        a.setProcessEnvironment(childEnv({}, d + "/a.log"));
+        a.setProcessChannelMode(QProcess::MergedChannels);
+        a.start(HPT_EXE, batchArgs(writeExperiment(d + "/e.json", d + "/ckpt"), store));
+        QVERIFY(a.waitForStarted(10000));
+        QByteArray out;
+        QElapsedTimer t;
+        t.start();
+        while (!out.contains("checkpoint written") && a.state() == QProcess::Running && t.elapsed() < 60000) {
+            a.waitForReadyRead(20);
+            out += a.readAll();
+        }
+        // Frozen mid-run, but alive: its lock on the run's checkpoint folder holds.
+        ::kill(pid_t(a.processId()), SIGSTOP);
+        auto r = test::runHpt({"--resume", "1", "--store", store, "--plugin-dir", HPT_TEST_PLUGIN_DIR}, 120000,
+                              childEnv({}, d + "/resume.log"));
+        ::kill(pid_t(a.processId()), SIGCONT);
+        QVERIFY2(a.state() != QProcess::Running || (r.exitCode == 2 && r.err.contains("one writer")),
+                 qPrintable(r.out + r.err));
+        QVERIFY(a.waitForFinished(120000));
+        out += a.readAll();
+        QVERIFY2(a.exitStatus() == QProcess::NormalExit && a.exitCode() == 0, out.constData());
+        expectSameAsReference(store, "racing resume: ");
     }
 
     void killsLoseNothing() {
