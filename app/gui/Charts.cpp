@@ -294,7 +294,10 @@ std::vector<Marker> drawChart(QCustomPlot& plot, ChartKind kind, const RunData& 
     case ChartKind::Loss: {
         if (const auto* s = run.find("loss.full")) addLine(plot, *s, o, "Θ (full)", QColor(33, 90, 200));
         if (const auto* s = run.find("loss.lora")) addLine(plot, *s, o, "Θ′ (LoRA)", QColor(220, 110, 0));
-        plot.yAxis->setLabel("training loss (MSE, normalised)");
+        // Per-epoch validation loss (training.validation_fraction), same units: dots joined by a line.
+        if (const auto* s = run.find("val_loss"))
+            addLine(plot, *s, o, "validation", QColor(30, 140, 60))->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
+        plot.yAxis->setLabel("loss (MSE, normalised)");
         setLog(plot.yAxis, o.logScale);
         addPhaseBands(plot, plot.axisRect(), run, o);
         markers = addEventMarkers(plot, run, o);

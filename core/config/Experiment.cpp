@@ -130,6 +130,21 @@ void validate(const QJsonObject& c) {
     k.integer("training.seed", 0, 9007199254740991.0);
     k.choice("training.torch_device", {"auto", "cpu", "cuda"});
     k.integer("training.threads", 0, 1024);
+    k.choice("training.lr_schedule", {"step", "cosine", "constant"});
+    k.number("training.lr_min", 0, 1e300);
+    if (k.at("training.lr_min").toDouble() > k.at("training.lr").toDouble())
+        fail("training.lr_min", "must not exceed training.lr (the cosine schedule decays from lr down to lr_min)");
+    k.integer("training.warmup_steps", 0);
+    k.number("training.beta1", 0, 1, false, true);
+    k.number("training.beta2", 0, 1, false, true);
+    k.number("training.eps", 0, 1, true);
+    k.number("training.grad_clip", 0, 1e300);  // 0 = off
+    k.number("training.validation_fraction", 0, 0.5, false, false);
+    k.integer("training.validation_gap", 0);
+    k.boolean("training.keep_best");
+    if (k.at("training.keep_best").toBool() && !(k.at("training.validation_fraction").toDouble() > 0))
+        fail("training.keep_best", "needs a validation split; set training.validation_fraction > 0 (e.g. 0.1)");
+    k.choice("training.target", {"absolute", "residual"});
 
     k.choice("switching.mode", {"hybrid", "full", "lora"});
     k.integer("switching.check_every", 1);
@@ -141,6 +156,7 @@ void validate(const QJsonObject& c) {
     k.boolean("switching.welch");
     k.integer("switching.min_steps", 0);
     k.integer("switching.max_dual_attempts", 0);
+    k.choice("switching.plateau_rule", {"nonnegative", "literal"});
 
     const QJsonValue rank = k.at("lora.rank");
     if (rank.isString()) {
@@ -221,9 +237,12 @@ QJsonObject builtinExperimentDefaults() {
       "dataset": {"name": "", "data_dir": "", "params": {}},
       "training": {"epochs": 24, "batch_size": 1, "max_steps": 0, "optimizer": "adamw", "lr": 1e-4,
                    "weight_decay": 1e-4, "lr_step_epochs": 3, "lr_gamma": 0.6, "seed": 42,
-                   "torch_device": "auto", "threads": 0},
+                   "torch_device": "auto", "threads": 0, "lr_schedule": "step", "lr_min": 0, "warmup_steps": 0,
+                   "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "grad_clip": 0, "validation_fraction": 0,
+                   "validation_gap": 0, "keep_best": false, "target": "absolute"},
       "switching": {"mode": "hybrid", "check_every": 365, "tau_loss": 0.1, "tau_w": 0.01, "monitored_layers": [],
-                    "ttest_window": 365, "alpha": 0.01, "welch": false, "min_steps": 0, "max_dual_attempts": 0},
+                    "ttest_window": 365, "alpha": 0.01, "welch": false, "min_steps": 0, "max_dual_attempts": 0,
+                    "plateau_rule": "nonnegative"},
       "lora": {"rank": 8, "alpha": 64, "dropout": 0.1, "targets": ["*.attn.q", "*.attn.v"],
                "modules_to_save": ["embed", "reduce", "decoder"],
                "auto": {"energy": 0.9, "reduce": "max", "percentile": 90, "r_min": 2, "r_max": 64, "power_of_two": true}},

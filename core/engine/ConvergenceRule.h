@@ -14,10 +14,15 @@ struct ConvergenceVerdict {
     double v0 = 0, v1 = 0, v2 = 0, tau = 0;
     bool firstSmall = false, latestSmall = false, slowing = false;
     bool holds = false;
+    bool nonNegative = false;  // which rule judged (plateau_rule "nonnegative" vs "literal")
     QJsonObject toJson() const;
 };
 
 // A non-positive v₀ or v₁ makes the relative change undefined: the rule does not hold.
-ConvergenceVerdict convergenceRule(double v0, double v1, double v2, double tau);
+// nonNegative: an improvement counts as small only when it is also ≥ 0, so a rising
+// value (a negative relative change, which is < τ) never reads as convergence.
+// The plateau check uses it by default (switching.plateau_rule); the literal rule
+// is the reference's.
+ConvergenceVerdict convergenceRule(double v0, double v1, double v2, double tau, bool nonNegative = false);
 
 }  // namespace hpt

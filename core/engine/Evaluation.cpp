@@ -3,6 +3,8 @@
 #include "stats/Metrics.h"
 #include "stats/Skill.h"
 
+#include <cmath>
+
 namespace hpt {
 
 static QJsonObject toJson(const RegressionMetrics& m) {
@@ -21,7 +23,30 @@ QJsonObject regressionReport(const torch::Tensor& pred, const torch::Tensor& tru
     return out;
 }
 
-QJsonObject evaluate(Model& model, const Dataset& data, int64_t chunk, const std::atomic<bool>* stop) {
+torch::Tensor forecast(Model& model, const torch::Tensor& x, int64_t residualFeature) {
+    torch::Tensor out = model.forward(x);
+    if (residualFeature >= 0) out = out + x.select(2, residualFeature);
+    return out;
+}
+
+double meanSquaredError(Model& model, const torch::Tensor& x, const torch::Tensor& y, int64_t residualFeature,
+                        int64_t chunk) {
+    if (x.size(0) == 0) return std::nan("");
+    torch::NoGradGuard ng;
+    auto& m = model.module();
+    const bool wasTraining = m.is_training();
+    m.eval();
+    double sum = 0;
+    for (int64_t i = 0; i < x.size(0); i += chunk) {
+        const int64_t j = std::min(i + chunk, x.size(0));
+        sum += (forecast(model, x.slice(0, i, j), residualFeature) - y.slice(0, i, j)).pow(2).sum().item<double>();
+    }
+    m.train(wasTraining);
+    return sum / double(y.numel());
+}
+
+QJsonObject evaluate(Model& model, const Dataset& data, int64_t chunk, int64_t residualFeature,
+                     const std::atomic<bool>* stop) {
     const Split& test = data.test();
     torch::NoGradGuard ng;
     auto& m = model.module();
@@ -34,7 +59,8 @@ QJsonObject evaluate(Model& model, const Dataset& data, int64_t chunk, const std
             m.train(wasTraining);
             return QJsonObject{{"skipped", "stopped during the final evaluation; resume the run to evaluate it"}};
         }
-        preds.push_back(model.forward(test.x.slice(0, i, std::min(i + chunk, test.size())).to(device)).to(torch::kCPU));
+        preds.push_back(
+            forecast(model, test.x.slice(0, i, std::min(i + chunk, test.size())).to(device), residualFeature).to(torch::kCPU));
     }
     m.train(wasTraining);
     const torch::Tensor pred = data.toRealUnits(torch::cat(preds));

@@ -29,6 +29,9 @@ public:
     // Global L2 norm of the accumulated gradient (one pass over the flat buffer): the
     // exploding-gradient check of the divergence policy.
     double gradNorm() const { return grads_.numel() ? grads_.norm().item<double>() : 0.0; }
+    // Multiplies the accumulated gradient: clipping to a global norm (training.grad_clip) as
+    // torch's clip_grad_norm_ does, with the factor max_norm / norm.
+    void scaleGrad(double factor) { grads_.mul_(factor); }
     int64_t numel() const { return params_.numel(); }
     int64_t steps() const { return step_; }
     // Memory traffic of one update (read p, g, m, v; write p, m, v, g).

@@ -17,6 +17,7 @@ SwitchingOptions SwitchingOptions::fromJson(const QJsonObject& s) {
     o.tauW = s.value("tau_w").toDouble(o.tauW);
     o.alpha = s.value("alpha").toDouble(o.alpha);
     o.welch = s.value("welch").toBool(o.welch);
+    o.plateauRule = s.value("plateau_rule").toString(o.plateauRule);
     return o;
 }
 

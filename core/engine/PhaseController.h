@@ -24,6 +24,7 @@ struct SwitchingOptions {
     int64_t checkEvery = 365, ttestWindow = 365, minSteps = 0, maxDualAttempts = 0;
     double tauLoss = 0.1, tauW = 0.01, alpha = 0.01;
     bool welch = false;
+    QString plateauRule = "nonnegative";  // or "literal" (the reference's)
     static SwitchingOptions fromJson(const QJsonObject& switching);
 };
 

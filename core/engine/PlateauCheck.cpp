@@ -10,10 +10,11 @@ ConvergenceVerdict PlateauCheck::check() {
     if (n < 3) {
         ConvergenceVerdict v;
         v.tau = tau_;
+        v.nonNegative = nonNegative_;
         v.v2 = averages_.back();
         return v;
     }
-    return convergenceRule(averages_[n - 3], averages_[n - 2], averages_[n - 1], tau_);
+    return convergenceRule(averages_[n - 3], averages_[n - 2], averages_[n - 1], tau_, nonNegative_);
 }
 
 }  // namespace hpt

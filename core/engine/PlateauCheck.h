@@ -1,7 +1,9 @@
 #pragma once
 // Plateau check: every check_every batches the window's average training loss
 // a₂ joins the two previous averages a₀, a₁; the loss has plateaued when the
-// three-window rule holds with τ_loss (reference 0.1).
+// three-window rule holds with τ_loss (reference 0.1). The default rule asks
+// for improvements that are small AND non-negative (a rising loss is not initial
+// convergence); "literal" is the reference's rule, where a rise also counts as small.
 #include "engine/ConvergenceRule.h"
 
 #include <vector>
@@ -10,7 +12,9 @@ namespace hpt {
 
 class PlateauCheck {
 public:
-    explicit PlateauCheck(double tauLoss) : tau_(tauLoss) {}
+    explicit PlateauCheck(double tauLoss, bool nonNegative = true) : tau_(tauLoss), nonNegative_(nonNegative) {}
+    double tau() const { return tau_; }
+    bool nonNegative() const { return nonNegative_; }
     // Per batch, in the FULL phase (no allocation).
     void addLoss(double loss) { sum_ += loss; ++count_; }
     // At a check: closes the window and judges the last three averages.
@@ -24,6 +28,7 @@ public:
 
 private:
     double tau_;
+    bool nonNegative_;
 };
 
 }  // namespace hpt

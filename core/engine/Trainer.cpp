@@ -8,9 +8,11 @@
 #include "engine/TrainerCheckpoint.h"
 #include "engine/Evaluation.h"
 #include "engine/IdProbe.h"
+#include "engine/LrSchedule.h"
 #include "engine/Optimizer.h"
 #include "engine/PhaseController.h"
 #include "engine/PlateauCheck.h"
+#include "engine/ValidationSplit.h"
 #include "engine/WeightDistanceCheck.h"
 #include "id/AutoRank.h"
 #include "lora/AdapterInjector.h"
@@ -18,6 +20,8 @@
 #include "stats/TTest.h"
 #include "util/FaultPoint.h"
 #include "util/RuntimeInfo.h"
+
+#include <hpt/SampleTimes.h>
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -92,7 +96,13 @@ struct StepResult {
 struct Trainer::Impl {
     Impl(Trainer& t, const PluginHost& h, const QJsonObject& c, RunSink& s, const TrainerOptions& o)
         : self(t), host(h), config(c), sink(s), opts(o), ctl(SwitchingOptions::fromJson(c.value("switching").toObject())),
-          plateau(c.value("switching").toObject().value("tau_loss").toDouble(0.1)) {}
+          plateau(plateauFrom(c)) {}
+
+    // The plateau check of a configuration (also the one stored in a checkpoint on resume).
+    static PlateauCheck plateauFrom(const QJsonObject& c) {
+        const QJsonObject sw = c.value("switching").toObject();
+        return PlateauCheck(sw.value("tau_loss").toDouble(0.1), sw.value("plateau_rule").toString("nonnegative") != "literal");
+    }
 
     Trainer& self;
     const PluginHost& host;
@@ -115,6 +125,19 @@ struct Trainer::Impl {
     std::unique_ptr<FlatAdam> optTheta, optP;
     std::unique_ptr<StepCoster> coster;
     torch::Tensor trainX, trainY;
+    // Validation split (training.validation_fraction), the end of the training period by time.
+    torch::Tensor valX, valY;
+    ValidationCarve carve;
+    std::string timeUnit;
+    int64_t residualFeature = -1;  // training.target = residual: the persistence input channel
+    LrSchedule sched;
+    double gradClip = 0;
+    // training.keep_best: the weights with the lowest validation loss so far (in memory).
+    bool keepBest = false;
+    double bestVal = INFINITY, lastVal = NAN;
+    int64_t bestStep = -1, lastValStep = -1;
+    bool bestIsThetaP = false;
+    std::vector<std::pair<std::string, torch::Tensor>> bestWeights;
     std::map<std::string, torch::Tensor> startTargets;  // for lora.rank = "auto"
     std::unique_ptr<IdProbe> idProbe;                   // intrinsic-dimension estimates (id.every)
 
@@ -127,8 +150,7 @@ struct Trainer::Impl {
     int64_t seed = 42, batchSize = 1, stepsPerEpoch = 0, totalSteps = 0, ckptEvery = 0;
     int epochs = 1, epoch = 0;
     int64_t step = 0, batchInEpoch = 0, switchStep = -1, dualStep = -1;
-    double lr0 = 1e-4, lr = 1e-4, gamma = 0.6;
-    int lrStepEpochs = 3;
+    double lr0 = 1e-4, lr = 1e-4, lrLogged = NAN;
     // Divergence policy (resources/docs/engine.md): "stop" or "rollback" to the last checkpoint
     // with the learning rate scaled by lrFactor, at most maxRollbacks times.
     QString divPolicy = "stop";
@@ -188,6 +210,9 @@ struct Trainer::Impl {
         AdamOptions a;
         a.lr = lr0;
         a.weightDecay = t.value("weight_decay").toDouble(1e-4);
+        a.beta1 = t.value("beta1").toDouble(0.9);
+        a.beta2 = t.value("beta2").toDouble(0.999);
+        a.eps = t.value("eps").toDouble(1e-8);
         a.decoupled = t.value("optimizer").toString("adamw") == "adamw";
         return a;
     }
@@ -250,14 +275,14 @@ struct Trainer::Impl {
         batchSize = t.value("batch_size").toInteger(1);
         epochs = t.value("epochs").toInt(1);
         lr0 = lr = t.value("lr").toDouble(1e-4);
-        gamma = t.value("lr_gamma").toDouble(0.6);
-        lrStepEpochs = t.value("lr_step_epochs").toInt(3);
         ckptEvery = config.value("checkpoint").toObject().value("every").toInteger(0);
         const QJsonObject dv = config.value("divergence").toObject();
         divPolicy = dv.value("policy").toString("stop");
         maxGradNorm = dv.value("max_grad_norm").toDouble(0);
         lrFactor = dv.value("lr_factor").toDouble(0.5);
         maxRollbacks = dv.value("max_rollbacks").toInt(3);
+        gradClip = t.value("grad_clip").toDouble(0);
+        keepBest = t.value("keep_best").toBool(false);
         if (t.value("threads").toInt(0) > 0) torch::set_num_threads(t.value("threads").toInt());
 
         QString dev = opts.torchDevice.isEmpty() ? t.value("torch_device").toString("auto") : opts.torchDevice;
@@ -310,9 +335,25 @@ struct Trainer::Impl {
         if (tr.size() < 1 || tr.x.dim() != 3 || tr.y.dim() != 2)
             throw dataError(d.value("name").toString().toStdString(), "the training split is empty or not [N, stations, features] / [N, outputs]");
         shape = {tr.x.size(1), tr.x.size(2), tr.y.size(1)};
-        trainX = tr.x.to(device);
-        trainY = tr.y.to(device);
-        stepsPerEpoch = (tr.size() + batchSize - 1) / batchSize;
+        const auto* st = dynamic_cast<const SampleTimes*>(data.get());
+        timeUnit = st ? st->timeUnit() : std::string("sample");
+        carve = carveValidation(tr.size(), st ? st->trainTimes() : torch::Tensor(),
+                                t.value("validation_fraction").toDouble(0), t.value("validation_gap").toInteger(0));
+        trainX = tr.x.index_select(0, carve.trainIndex).to(device);
+        trainY = tr.y.index_select(0, carve.trainIndex).to(device);
+        valX = tr.x.index_select(0, carve.valIndex).to(device);
+        valY = tr.y.index_select(0, carve.valIndex).to(device);
+        if (t.value("target").toString("absolute") == "residual") {
+            const QJsonValue pf = data->info().notes.value("persistence_feature");
+            if (!pf.isDouble() || shape.outputs != shape.stations || pf.toInt() < 0 || pf.toInt() >= shape.features)
+                throw configError("training.target",
+                                  QString("residual needs a persistence input channel in target units, and dataset %1 "
+                                          "declares none (notes.persistence_feature); use training.target = absolute")
+                                      .arg(d.value("name").toString())
+                                      .toStdString());
+            residualFeature = pf.toInt();
+        }
+        stepsPerEpoch = (trainX.size(0) + batchSize - 1) / batchSize;
         totalSteps = stepsPerEpoch * epochs;
         const int64_t maxSteps = t.value("max_steps").toInteger(0);
         if (maxSteps > 0) totalSteps = std::min(totalSteps, maxSteps);
@@ -322,6 +363,7 @@ struct Trainer::Impl {
                                  {stepsPerEpoch, std::max<int64_t>(epochs, resumeState.value("config").toObject()
                                                                                .value("training").toObject()
                                                                                .value("epochs").toInteger(0))});
+        sched = LrSchedule::fromJson(t, totalSteps);
 
         idProbe = std::make_unique<IdProbe>(config.value("id").toObject(), lora.targets, trainX);
         theta = createModel();
@@ -592,11 +634,13 @@ struct Trainer::Impl {
     // ---- one step ----------------------------------------------------------
     // The update is skipped when the step diverged (see divergence()).
     StepResult trainStep(Model& m, FlatAdam& opt, const torch::Tensor& x, const torch::Tensor& y) {
-        auto loss = torch::mse_loss(m.forward(x), y);
+        auto loss = torch::mse_loss(forecast(m, x, residualFeature), y);
         loss.backward();
         StepResult r;
         r.loss = loss.item<double>();
-        if (maxGradNorm > 0) r.gradNorm = opt.gradNorm();
+        if (maxGradNorm > 0 || gradClip > 0) r.gradNorm = opt.gradNorm();
+        // Clipping (training.grad_clip) acts after the divergence check has seen the raw norm.
+        if (gradClip > 0 && std::isfinite(r.gradNorm) && r.gradNorm > gradClip) opt.scaleGrad(gradClip / r.gradNorm);
         if (divergence(r).isEmpty()) opt.step(lr);
         else opt.zeroGrad();
         return r;
@@ -633,7 +677,7 @@ struct Trainer::Impl {
         ++rollbacks;
         const QString file = loadCheckpoint(ckptDir, true);
         lrScale *= lrFactor;
-        lr = lrAt(epoch);
+        lr = sched.at(step + 1, epoch) * lrScale;
         refreshTraces();
         emitEvent("rollback", {{"from_step", qint64(fromStep)}, {"to_step", qint64(step)}, {"checkpoint", file},
                                {"reason", QString("the %1 %2").arg(which, why)}, {"lr_from", fromLr}, {"lr_to", lr},
@@ -729,8 +773,51 @@ struct Trainer::Impl {
         }
     }
 
-    double lrForEpoch(int e) const { return lrStepEpochs > 0 ? lr0 * std::pow(gamma, double(e / lrStepEpochs)) : lr0; }
-    double lrAt(int e) const { return lrForEpoch(e) * lrScale; }
+    // The rate of the step after the current one (training.lr_schedule), times the rollback scale.
+    double lrAt(int e) const { return sched.at(step + 1, e) * lrScale; }
+
+    // ---- validation ----------------------------------------------------------
+    // The model that would be tested if the run ended now: Θ′ in LORA, else Θ.
+    Model* current() const { return ctl.phase() == Phase::Lora && thetaP ? thetaP.get() : theta ? theta.get() : thetaP.get(); }
+
+    // Validation loss (normalised MSE, as the training loss) of the current model, as the
+    // metric "val_loss"; with keep_best, the best weights so far are kept in memory.
+    void validate() {
+        if (valX.size(0) == 0 || lastValStep == step) return;
+        Model* m = current();
+        if (!m) return;
+        lastVal = meanSquaredError(*m, valX, valY, residualFeature);
+        lastValStep = step;
+        metric("val_loss", lastVal);
+        if (keepBest && std::isfinite(lastVal) && lastVal < bestVal) {
+            bestVal = lastVal;
+            bestStep = step;
+            bestIsThetaP = m == thetaP.get();
+            bestWeights.clear();
+            for (const auto& p : m->module().named_parameters(true)) bestWeights.push_back({p.key(), p.value().detach().clone()});
+            for (const auto& b : m->module().named_buffers(true)) bestWeights.push_back({b.key(), b.value().detach().clone()});
+        }
+    }
+
+    // keep_best: the model to test carries the best validation weights. Θ′ weights go back into
+    // Θ′ (LORA is final, so Θ′ still has their layout); Θ weights into Θ, rebuilt if the run
+    // has dropped it by switching to LORA since.
+    Model* bestModel() {
+        if (!keepBest || bestWeights.empty()) return current();
+        Model* m = bestIsThetaP ? thetaP.get() : theta.get();
+        if (!m && !bestIsThetaP) {
+            theta = createModel();
+            m = theta.get();
+        }
+        if (!m) return current();
+        torch::NoGradGuard ng;
+        std::map<std::string, torch::Tensor> own;
+        for (const auto& p : m->module().named_parameters(true)) own[p.key()] = p.value();
+        for (const auto& b : m->module().named_buffers(true)) own[b.key()] = b.value();
+        for (const auto& [name, w] : bestWeights)
+            if (auto it = own.find(name); it != own.end()) it->second.copy_(w);
+        return m;
+    }
 
     void emitProgress() {
         Progress p;
@@ -759,12 +846,23 @@ struct Trainer::Impl {
         f.insert("wall_s", wall());
         f.insert("torch_device", deviceName);
         f.insert("checkpoint_dir", ckptDir);
-        Model* best = thetaP && ctl.phase() == Phase::Lora ? thetaP.get() : theta ? theta.get() : thetaP.get();
+        f.insert("target", config.value("training").toObject().value("target").toString("absolute"));
+        if (valX.size(0) > 0) {
+            QJsonObject v = carve.toJson(timeUnit);
+            v.insert("final_loss", finiteOrText(lastVal));
+            if (keepBest) {
+                v.insert("best_loss", finiteOrText(bestVal));
+                v.insert("best_step", qint64(bestStep));
+            }
+            f.insert("validation", v);
+        }
+        Model* best = std::string(status) == "finished" || std::string(status) == "stopped" ? bestModel() : current();
         if (best) {
             f.insert("evaluated", best == thetaP.get() ? "theta_prime" : "theta");
+            if (keepBest && bestStep >= 0) f.insert("evaluated_weights", QString("best validation loss, step %1").arg(bestStep));
             f.insert("trainable_parameters", qint64(countTrainableParameters(best->module())));
             f.insert("parameters", qint64(countParameters(best->module())));
-            f.insert("test", evaluate(*best, *data, 256, &self.stop_));
+            f.insert("test", evaluate(*best, *data, 256, residualFeature, &self.stop_));
         }
         QJsonObject dev, per;
         for (const auto& [role, c] : costTotal) dev.insert(QString::fromStdString(role), costJson(c));
@@ -816,6 +914,8 @@ struct Trainer::Impl {
         startStep = step;
         emitEvent("start", {{"phase", toString(ctl.phase())}, {"total_steps", qint64(totalSteps)},
                             {"steps_per_epoch", qint64(stepsPerEpoch)}, {"torch_device", deviceName},
+                            {"train_samples", qint64(trainX.size(0))}, {"validation", carve.toJson(timeUnit)},
+                            {"lr_schedule", sched.kind}, {"target", residualFeature >= 0 ? "residual" : "absolute"},
                             {"parameters", qint64(countParameters((theta ? theta : thetaP)->module()))},
                             {"monitored_layers", [&] { QJsonArray a; for (auto& l : wcheck->layers()) a.append(QString::fromStdString(l)); return a; }()}});
 
@@ -824,6 +924,7 @@ struct Trainer::Impl {
         lastFlush = Clock::now();
         while (step < totalSteps) {
             if (batchInEpoch >= stepsPerEpoch) {
+                validate();  // per epoch (a no-op when this step was validated already)
                 ++epoch;
                 batchInEpoch = 0;
             }
@@ -831,14 +932,24 @@ struct Trainer::Impl {
             // Data order: a permutation per epoch from (seed, epoch), so resuming needs only the position.
             auto gen = at::make_generator<at::CPUGeneratorImpl>(uint64_t(seed) * 1000003ULL + uint64_t(epoch));
             const torch::Tensor perm = torch::randperm(n, gen, torch::TensorOptions().dtype(torch::kLong)).to(device);
-            const double newLr = lrAt(epoch);
-            if (newLr != lr || (batchInEpoch == 0 && step == 0)) {
-                if (newLr != lr) emitEvent("lr", {{"from", lr}, {"to", newLr}, {"epoch", epoch + 1}});
-                lr = newLr;
-                metric("lr", lr);
+            if (!sched.perStep()) {
+                const double newLr = lrAt(epoch);
+                if (newLr != lr || (batchInEpoch == 0 && step == 0)) {
+                    if (newLr != lr) emitEvent("lr", {{"from", lr}, {"to", newLr}, {"epoch", epoch + 1}});
+                    lr = newLr;
+                    metric("lr", lr);
+                }
             }
             for (; batchInEpoch < stepsPerEpoch && step < totalSteps; ++batchInEpoch) {
                 while (self.paused_.load() && !self.stop_.load()) QThread::msleep(50);
+                if (sched.perStep()) {
+                    // Warm-up and cosine change the rate every step: a metric when it moved by 1 %, no events.
+                    lr = lrAt(epoch);
+                    if (!(std::abs(lr - lrLogged) <= 0.01 * std::abs(lrLogged))) {
+                        metric("lr", lr);
+                        lrLogged = lr;
+                    }
+                }
                 const auto ts = Clock::now();
                 const int64_t b0 = batchInEpoch * batchSize, b1 = std::min(n, b0 + batchSize);
                 const torch::Tensor idx = perm.slice(0, b0, b1);
@@ -900,6 +1011,7 @@ struct Trainer::Impl {
             }
             (void)next;
         }
+        if (batchInEpoch >= stepsPerEpoch || step >= totalSteps) validate();  // the last (possibly partial) epoch
         idProbe->finish();
         for (auto& m : idProbe->poll(wall())) pending.push_back(std::move(m));
         for (const auto& [role, c] : costTotal) {
@@ -932,6 +1044,8 @@ Trainer::Trainer(const PluginHost& host, const QJsonObject& resolvedConfig, RunS
         stored.insert("training", t);
         impl_->config = stored;
         impl_->ctl = PhaseController(SwitchingOptions::fromJson(stored.value("switching").toObject()));
+        // The plateau check continues with the checkpoint's τ_loss and rule, like the controller.
+        impl_->plateau = Impl::plateauFrom(stored);
         if (options.checkpointDir.isEmpty()) impl_->opts.checkpointDir = options.resumeFrom;
     }
     if (impl_->runUuid.isEmpty()) impl_->runUuid = QUuid::createUuid().toString(QUuid::WithoutBraces);

@@ -47,8 +47,8 @@ ConvergenceVerdict weightVerdict(double d0, double d1, double d2, double tau) {
     return v;
 }
 
-ConvergenceVerdict plateauVerdict(double a0, double a1, double a2, double tau) {
-    PlateauCheck c(tau);
+ConvergenceVerdict plateauVerdict(double a0, double a1, double a2, double tau, bool nonNegative = true) {
+    PlateauCheck c(tau, nonNegative);
     ConvergenceVerdict v;
     for (double a : {a0, a1, a2}) {
         // A window whose average is a: a−0.1, a+0.1.
@@ -76,6 +76,28 @@ private slots:
         QVERIFY(v.firstSmall && !v.latestSmall && v.slowing && !v.holds);
         v = plateauVerdict(1.0, 0.98, 0.95, 0.1);  // improvement speeds up
         QVERIFY(v.firstSmall && v.latestSmall && !v.slowing && !v.holds);
+    }
+    // switching.plateau_rule: a loss that rises in the latest window is a "small improvement" to the
+    // reference's literal rule (a negative change is < τ), but not to the default rule.
+    void plateauRuleNonNegativeAndLiteral() {
+        auto v = plateauVerdict(1.0, 0.99, 1.02, 0.1, /*nonNegative=*/false);  // literal: the rise counts as small
+        QVERIFY(v.firstSmall && v.latestSmall && v.slowing && v.holds);
+        QVERIFY(!v.nonNegative);
+        v = plateauVerdict(1.0, 0.99, 1.02, 0.1);  // default: a rising loss is not convergence
+        QVERIFY(v.firstSmall && !v.latestSmall && v.slowing && !v.holds);
+        QCOMPARE(v.toJson().value("rule").toString(), QString("nonnegative"));
+        v = plateauVerdict(1.0, 1.03, 1.07, 0.1, false);  // a loss rising faster and faster: literal holds
+        QVERIFY(v.firstSmall && v.latestSmall && v.slowing && v.holds);
+        v = plateauVerdict(1.0, 1.03, 1.07, 0.1);
+        QVERIFY(!v.firstSmall && !v.latestSmall && !v.holds);
+        // A flat loss (zero improvement) is small and non-negative, but not slowing down.
+        v = plateauVerdict(1.0, 1.0, 1.0, 0.1);
+        QVERIFY(v.firstSmall && v.latestSmall && !v.slowing);
+        // Decreasing, slowing losses hold under both rules.
+        QVERIFY(plateauVerdict(1.0, 0.95, 0.93, 0.1).holds && plateauVerdict(1.0, 0.95, 0.93, 0.1, false).holds);
+        // The option, as the configuration spells it.
+        QCOMPARE(SwitchingOptions::fromJson({}).plateauRule, QString("nonnegative"));
+        QCOMPARE(SwitchingOptions::fromJson({{"plateau_rule", "literal"}}).plateauRule, QString("literal"));
     }
     void plateauNeedsThreeWindows() {
         PlateauCheck c(0.1);

@@ -30,7 +30,7 @@ struct Recorder : RunSink {
         for (const auto& p : m) {
             if (p.key == "loss.full") full[p.step] = p.value;
             if (p.key == "loss.lora") lora[p.step] = p.value;
-            if (p.key.rfind("id.", 0) == 0) other[p.key].push_back({p.step, p.value});
+            if (p.key.rfind("id.", 0) == 0 || p.key == "val_loss" || p.key == "lr") other[p.key].push_back({p.step, p.value});
         }
     }
     void event(const RunEvent& e) override {
@@ -212,7 +212,7 @@ private slots:
             QVERIFY(v >= 1 && v <= 8);  // a rank of an 8×8 update
         }
         QVERIFY(withId.other.count("id.twonn") || withId.other.count("id.mle"));
-        QVERIFY(without.other.empty());
+        for (const auto& [key, v] : without.other) QVERIFY2(key.rfind("id.", 0) != 0, key.c_str());
     }
 
     void resumeIsBitIdentical() {
@@ -240,6 +240,81 @@ private slots:
         }
         QCOMPARE(second.final.value("test").toObject().value("mse").toDouble(),
                  whole.final.value("test").toObject().value("mse").toDouble());
+    }
+
+    // Resume continues with the checkpoint's τ_loss (and plateau rule), not the configuration passed in.
+    void resumeKeepsTheCheckpointsTauLoss() {
+        const QJsonObject e = experiment();
+        QTemporaryDir dir;
+        Recorder first, second;
+        Trainer t1(host, resolve(e, {"training.max_steps=4", "switching.tau_loss=0.5"}), first, {dir.path(), {}, "cpu", {}});
+        QCOMPARE(t1.run(), RunStatus::Finished);
+        Trainer t2(host, resolve(e, {"training.max_steps=12", "switching.tau_loss=0.05", "switching.plateau_rule=\"literal\""}),
+                   second, {{}, dir.path(), "cpu", {}});
+        QCOMPARE(t2.run(), RunStatus::Finished);
+        const auto checks = second.ofType("plateau_check");
+        QVERIFY(!checks.empty());
+        for (const auto& c : checks) {
+            QCOMPARE(c.payload.value("tau").toDouble(), 0.5);
+            QCOMPARE(c.payload.value("rule").toString(), QString("nonnegative"));
+        }
+    }
+
+    // training.validation_fraction: the split's tail (the test dataset gives no times) is held out,
+    // its loss is a per-epoch metric, and keep_best tests the best of those weights.
+    void validationLossPerEpochAndKeepBest() {
+        Recorder rec;
+        QTemporaryDir dir;
+        Trainer t(host, resolve(experiment(), {"training.validation_fraction=0.25", "training.keep_best=true"}), rec,
+                  {dir.path(), {}, "cpu", {}});
+        QCOMPARE(t.run(), RunStatus::Finished);
+        const auto start = rec.ofType("start").front().payload;
+        QCOMPARE(start.value("train_samples").toInteger(), qint64(48));
+        QCOMPARE(start.value("steps_per_epoch").toInteger(), qint64(12));
+        const auto& val = rec.other["val_loss"];
+        QCOMPARE(val.size(), size_t(4));  // one per epoch
+        double best = INFINITY;
+        int64_t bestStep = -1;
+        for (size_t k = 0; k < val.size(); ++k) {
+            QCOMPARE(val[k].first, int64_t(12 * (k + 1)));
+            if (val[k].second < best) { best = val[k].second; bestStep = val[k].first; }
+        }
+        const QJsonObject v = rec.final.value("validation").toObject();
+        QCOMPARE(v.value("samples").toInteger(), qint64(16));
+        QCOMPARE(v.value("by_time").toBool(), false);
+        QCOMPARE(v.value("best_loss").toDouble(), best);
+        QCOMPARE(v.value("best_step").toInteger(), qint64(bestStep));
+        QVERIFY(rec.final.value("evaluated_weights").toString().contains(QString::number(bestStep)));
+        QVERIFY(rec.final.value("test").toObject().value("rmse").toDouble() > 0);
+        // keep_best without a validation split is a configuration error.
+        expectConfigError(experiment(), {"training.keep_best=true"}, "training.keep_best", "validation_fraction");
+    }
+
+    // Warm-up + cosine: the rate is a metric that rises, then falls to lr_min; grad_clip trains normally.
+    void cosineScheduleAndClipping() {
+        Recorder rec;
+        QTemporaryDir dir;
+        Trainer t(host, resolve(experiment(), {"training.lr_schedule=\"cosine\"", "training.warmup_steps=8",
+                                               "training.lr_min=0.001", "training.grad_clip=0.5", "training.max_steps=40"}),
+                  rec, {dir.path(), {}, "cpu", {}});
+        QCOMPARE(t.run(), RunStatus::Finished);
+        const auto& lr = rec.other["lr"];
+        QVERIFY(lr.size() > 10);
+        QVERIFY(std::abs(lr.front().second - 1e-2 / 8) < 1e-9);
+        double peak = 0;
+        for (const auto& [step, v] : lr) peak = std::max(peak, v);
+        QVERIFY(std::abs(peak - 1e-2) < 1e-9);
+        QVERIFY(lr.back().second < 0.0015);
+        QVERIFY(rec.ofType("lr").empty());  // per-step rates are metrics, not events
+    }
+
+    void residualTargetNeedsAPersistenceChannel() {
+        Recorder rec;
+        QTemporaryDir dir;
+        Trainer t(host, resolve(experiment(), {"training.target=\"residual\""}), rec, {dir.path(), {}, "cpu", {}});
+        QCOMPARE(t.run(), RunStatus::Failed);
+        QCOMPARE(QString::fromStdString(t.error()->where()), QString("training.target"));
+        QVERIFY2(QString(t.error()->what()).contains("persistence_feature"), t.error()->what());
     }
 
     void nanGuardStopsWithDiverged() {

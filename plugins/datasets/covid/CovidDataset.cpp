@@ -41,6 +41,9 @@ std::unique_ptr<Dataset> loadCovid(const QJsonObject& params, const QString& dat
     timer.start();
     const int64_t K = params.value("counties").toInt(50), stride = params.value("county_stride").toInt(1);
     const int64_t H = params.value("horizon").toInt(1);
+    // Deaths of the weeks before the feature week as extra inputs (the target's own past, known at the
+    // forecast origin); 0 = the reference's 19 features only.
+    const int64_t Hist = params.value("history_weeks").toInt(0);
     const int cutDate = params.value("cut_date").toInt(209);
     const QString cutGoes = params.value("cut_date_goes_to").toString("drop");
     const double fraction = params.value("county_sample").toDouble(0.1);
@@ -164,7 +167,7 @@ std::unique_ptr<Dataset> loadCovid(const QJsonObject& params, const QString& dat
     auto sampleDates = [&](const std::vector<int64_t>& ds) {
         std::vector<int64_t> out;
         for (int64_t d : ds)
-            if (std::find(ds.begin(), ds.end(), d + H) != ds.end()) out.push_back(d);
+            if (d >= Hist && std::find(ds.begin(), ds.end(), d + H) != ds.end()) out.push_back(d);
         return out;
     };
     const auto trainSD = sampleDates(trainD), testSD = sampleDates(testD);
@@ -189,8 +192,9 @@ std::unique_ptr<Dataset> loadCovid(const QJsonObject& params, const QString& dat
     std::vector<int64_t> winStarts;
     for (int64_t w = 0; w + K <= chosen; w += stride) winStarts.push_back(w);
     auto build = [&](const std::vector<int64_t>& sds, torch::Tensor* realTruth, torch::Tensor* realLast,
-                     std::vector<int64_t>* countyOfOutput) {
+                     std::vector<int64_t>* countyOfOutput, torch::Tensor* origin) {
         std::vector<float> xs, ys;
+        std::vector<int64_t> when;
         std::vector<double> truth, last;
         for (int64_t d : sds)
             for (int64_t w : winStarts) {
@@ -200,13 +204,18 @@ std::unique_ptr<Dataset> loadCovid(const QJsonObject& params, const QString& dat
                     for (int64_t dd : {d, d + H})
                         for (int64_t f = 0; f <= F; ++f)
                             if (std::isnan(cube[size_t((k * D + dd) * (F + 1) + f)])) gap = true;
+                    for (int64_t h = 1; h <= Hist; ++h)
+                        if (std::isnan(cube[size_t((k * D + d - h) * (F + 1) + F)])) gap = true;
                 }
                 if (gap) { ++dropped; continue; }
+                when.push_back(dates[size_t(d)]);
                 for (int64_t j = 0; j < K; ++j) {
                     const int64_t k = order[size_t(w + j)];
                     const double* now = &cube[size_t((k * D + d) * (F + 1))];
                     const double* ahead = &cube[size_t((k * D + d + H) * (F + 1))];
                     for (int64_t f = 0; f < F; ++f) xs.push_back(float((now[f] - fm[size_t(f)]) / fs[size_t(f)]));
+                    for (int64_t h = 1; h <= Hist; ++h)  // scaled as the target
+                        xs.push_back(float((cube[size_t((k * D + d - h) * (F + 1) + F)] - tm) / ts));
                     ys.push_back(float((ahead[F] - tm) / ts));
                     truth.push_back(ahead[F]);
                     last.push_back(now[F]);
@@ -216,13 +225,15 @@ std::unique_ptr<Dataset> loadCovid(const QJsonObject& params, const QString& dat
         const int64_t n = int64_t(ys.size()) / K;
         *realTruth = torch::tensor(truth, torch::kFloat64).reshape({n, K});
         *realLast = torch::tensor(last, torch::kFloat64).reshape({n, K});
-        return Split{torch::tensor(xs, torch::kFloat32).reshape({n, K, F}), torch::tensor(ys, torch::kFloat32).reshape({n, K})};
+        *origin = torch::tensor(when, torch::kInt64);
+        return Split{torch::tensor(xs, torch::kFloat32).reshape({n, K, F + Hist}), torch::tensor(ys, torch::kFloat32).reshape({n, K})};
     };
     auto ds = std::make_unique<PreparedDataset>();
     torch::Tensor trTruth, trLast, teTruth, teLast;
     std::vector<int64_t> testCounty;
-    ds->trainSplit = build(trainSD, &trTruth, &trLast, nullptr);
-    ds->testSplit = build(testSD, &teTruth, &teLast, &testCounty);
+    ds->trainSplit = build(trainSD, &trTruth, &trLast, nullptr, &ds->trainTime);
+    ds->testSplit = build(testSD, &teTruth, &teLast, &testCounty, &ds->testTime);
+    ds->timeUnitName = "day of year 2020";
     if (ds->trainSplit.size() == 0 || ds->testSplit.size() == 0)
         throw dataError(where, "no complete training or test sample is left after dropping gaps");
     ds->target = targetStats;
@@ -244,12 +255,19 @@ std::unique_ptr<Dataset> loadCovid(const QJsonObject& params, const QString& dat
                           {"unit", "deaths per week per county"}};
 
     auto& i = ds->meta;
+    // The feature week's deaths ("deaths" input) share the target's statistics (both fitted on the same
+    // county-weeks), so that channel is persistence ("last week") in target units: what
+    // training.target = residual adds back.
+    const int64_t deathsFeature = int64_t(std::find(kFeatures.begin(), kFeatures.end(), "deaths") - kFeatures.begin());
+    const bool sameScale = std::abs(fm[size_t(deathsFeature)] - tm) <= 1e-9 * std::max(1.0, std::abs(tm)) &&
+                           std::abs(fs[size_t(deathsFeature)] - ts) <= 1e-9 * std::max(1.0, ts);
     i.name = "covid";
     i.synthetic = false;
     i.source = "Deep-MTS-LSTM county table (Nikparvar et al., Sci Rep 11, 21715, 2021), weekly, Jan 26 - Sep 26 2020";
     i.path = path.toStdString();
     i.sha256 = sha256Hex(zip.raw()).toStdString();
     i.features = kFeatures;
+    for (int64_t h = 1; h <= Hist; ++h) i.features.push_back("deaths " + std::to_string(h) + " week(s) before");
     for (int64_t j = 0; j < K; ++j) i.stations.push_back("county slot " + std::to_string(j + 1));
     i.target = "deaths " + std::to_string(H) + " week(s) ahead";
     i.targetUnit = "deaths/week";
@@ -279,11 +297,14 @@ std::unique_ptr<Dataset> loadCovid(const QJsonObject& params, const QString& dat
                {"train_samples", double(ds->trainSplit.size())},
                {"test_samples", double(ds->testSplit.size())},
                {"horizon_weeks", double(H)},
+               {"history_weeks", double(Hist)},
+               {"history_normalization", "the history channels use the target's (deaths) statistics"},
                {"missing_cells", double(missing)},
                {"absent_county_weeks", double(absent)},
                {"filled_cells", double(filled)},
                {"dropped_samples", double(dropped)},
                {"sha256_matches_manifest", i.sha256 == kManifestSha},
+               {"persistence_feature", sameScale ? QJsonValue(double(deathsFeature)) : QJsonValue()},
                {"reference_difference",
                 "the reference's target is the same week's deaths, which are also among its inputs (a leak); here the "
                 "target is deaths `horizon` weeks after the feature week. The reference drops Date = 209 (cut_date_goes_to "

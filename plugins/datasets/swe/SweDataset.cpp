@@ -126,6 +126,15 @@ std::unique_ptr<Dataset> loadSwe(const QJsonObject& params, const QString& dataD
     ds->trainSplit = mk(tr);
     ds->testSplit = mk(te);
     ds->target = targetStats;
+    // Forecast origin: the day itself (Julian day number); its forcing is the latest input.
+    auto julian = [&](const std::vector<int64_t>& rows) {
+        std::vector<int64_t> out;
+        for (int64_t r : rows) out.push_back(t.days[size_t(r)].toJulianDay());
+        return torch::tensor(out, torch::kInt64);
+    };
+    ds->trainTime = julian(trainRows);
+    ds->testTime = julian(testRows);
+    ds->timeUnitName = "day";
 
     // Baselines: climatology (station mean for the same day of the water year over training years) and persistence
     // (yesterday's observed SWE, which the model is not given: an upper bar, not a fair rival).
@@ -145,9 +154,13 @@ std::unique_ptr<Dataset> loadSwe(const QJsonObject& params, const QString& dataD
             prev.push_back(yesterday ? t.swe[size_t(r - 1) * S + s] : std::nan(""));
         }
     auto truth = sweT.index_select(0, te);
+    // Persistence knows yesterday's observed SWE, which the model is not given by design: not comparable,
+    // so skill against it is shown but never counted as the model's bar.
+    QJsonObject persistence = forecastError(torch::tensor(prev).reshape(truth.sizes()), truth);
+    persistence.insert("comparable", false);
+    persistence.insert("note", "yesterday's observed SWE, which is not among the model's inputs");
     ds->baselineErrors = {{"climatology", forecastError(torch::tensor(clim).reshape(truth.sizes()), truth)},
-                          {"persistence", forecastError(torch::tensor(prev).reshape(truth.sizes()), truth)},
-                          {"persistence_note", "yesterday's observed SWE, which is not among the model's inputs"},
+                          {"persistence", persistence},
                           {"unit", QString::fromStdString(t.sweUnit)}};
 
     auto& i = ds->meta;

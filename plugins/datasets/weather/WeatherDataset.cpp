@@ -92,6 +92,15 @@ std::unique_ptr<Dataset> loadWeather(const QJsonObject& params, const QString& d
     ds->trainSplit = mk(trainDays);
     ds->testSplit = mk(testDays);
     ds->target = targetStats;
+    // Forecast origin: the feature day (Julian day number).
+    auto julian = [&](const std::vector<int64_t>& days) {
+        std::vector<int64_t> out;
+        for (int64_t d : days) out.push_back(t.days[size_t(d)].toJulianDay());
+        return torch::tensor(out, torch::kInt64);
+    };
+    ds->trainTime = julian(trainDays);
+    ds->testTime = julian(testDays);
+    ds->timeUnitName = "day";
 
     // Baselines in degF: persistence (today's temperature) and climatology (each station's training-year mean for
     // the calendar day, +-7 days).
@@ -148,6 +157,9 @@ std::unique_ptr<Dataset> loadWeather(const QJsonObject& params, const QString& d
     i.notes.insert("train_samples", double(trainDays.size()));
     i.notes.insert("test_samples", double(testDays.size()));
     i.notes.insert("dropped_samples", double(dropped));
+    // Today's AIR_TEMP_F, normalised with the target's statistics: persistence, and what
+    // training.target = residual adds back.
+    i.notes.insert("persistence_feature", double(kAirTemp));
     i.notes.insert("reference_difference",
                    "the reference's target is the same day's AIR_TEMP_F, also one of its inputs (a leak); here the target "
                    "is the next day's. The reference fills gaps with 0; here missing=fill carries the previous day forward");

@@ -100,6 +100,10 @@ std::unique_ptr<Dataset> loadWind(const QJsonObject& params, const QString& data
     ds->trainSplit = mk(trainStarts);
     ds->testSplit = mk(testStarts);
     ds->target = stz;
+    // Forecast origin: the last input hour (row index).
+    ds->trainTime = torch::tensor(trainStarts, torch::kInt64) + (W - 1);
+    ds->testTime = torch::tensor(testStarts, torch::kInt64) + (W - 1);
+    ds->timeUnitName = "hour";
 
     // Baselines on the test windows in m/s.
     auto ti = torch::tensor(testStarts, torch::kInt64);
@@ -132,6 +136,9 @@ std::unique_ptr<Dataset> loadWind(const QJsonObject& params, const QString& data
                {"window_h", double(W)},
                {"horizon_h", double(H)},
                {"windows_straddle_cut", false},
+               // The input channel holding each station's speed at the forecast origin, normalised as the
+               // target: what persistence forecasts and what training.target = residual adds back.
+               {"persistence_feature", double(W - 1)},
                {"missing_cells", double(missing)},
                {"filled_cells", double(filled)},
                {"dropped_windows", double(droppedWindows)},
