@@ -421,7 +421,7 @@ QString toMarkdown(const QJsonObject& rep) {
     md += "| arm | mode | mapping | runs | test RMSE | ";
     for (const auto& b : baselines) md += "skill vs " + b + " | ";
     md += "host wall [s] | modeled time [s] | modeled energy [J] | ReRAM cell writes |\n|";
-    for (int i = 0; i < 8 + baselines.size(); ++i) md += "---|";
+    for (int i = 0; i < 9 + baselines.size(); ++i) md += "---|";
     md += "\n";
     for (const auto& v : arms) {
         const QJsonObject a = v.toObject();

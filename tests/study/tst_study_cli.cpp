@@ -180,6 +180,30 @@ private slots:
         QCOMPARE(firstRuns, 1);
     }
 
+    void sweepBecomesHybridArms() {
+        QJsonObject sweep{{"name", "lrs"}, {"base", tinyExperiment(4)}, {"axes", QJsonObject{{"training.lr", QJsonArray{0.001, 0.01}}}}};
+        const QString file = writeJson(path("lrs.json"), sweep);
+        const QString out = path("study3");
+        const auto r = runHpt(withPlugins({"study", file, "--seeds", "1", "--out", out, "--json", "--chart-formats", "png"}), 300000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject rep = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        const QJsonArray arms = rep.value("arms").toArray();
+        QCOMPARE(arms.size(), 3);
+        QCOMPARE(arms[0].toObject().value("name").toString(), QString("full"));
+        QCOMPARE(arms[2].toObject().value("name").toString(), QString("hybrid:training.lr=0.01"));
+        QCOMPARE(arms[2].toObject().value("mode").toString(), QString("hybrid"));
+        hpt::Store st(out + "/study.sqlite", true);
+        const int64_t id = arms[2].toObject().value("runs").toArray()[0].toObject().value("run_id").toInteger();
+        QCOMPARE(st.runConfig(id).value("training").toObject().value("lr").toDouble(), 0.01);
+        QCOMPARE(rep.value("ratios").toObject().size(), 2);
+        // One seed: ratios, but no test.
+        const QJsonObject q = rep.value("quality_test").toObject().value("hybrid:training.lr=0.001").toObject();
+        QVERIFY(q.value("p_value").isNull());
+        QVERIFY(q.value("verdict").toString().startsWith("untested"));
+        QVERIFY(QFileInfo(out + "/pareto.png").size() > 0);
+        QVERIFY(!QFile::exists(out + "/pareto.svg"));
+    }
+
     void badArgumentsAreNamed() {
         const QString exp = writeJson(path("bad.json"), tinyExperiment(2));
         auto r = runHpt(withPlugins({"study", exp, "--set", "switching.mode=full", "--out", path("bad")}));
