@@ -3,6 +3,7 @@
 #include "gui/ChartExport.h"
 #include "gui/MainWindow.h"
 #include "gui/RunBrowser.h"
+#include "gui/StudyCharts.h"
 #include "plugin/PluginHost.h"
 #include "store/Store.h"
 
@@ -40,6 +41,7 @@ int run(QApplication& app, const QCommandLineParser& options) {
     // `hpt export --chart` from the CLI draws in a child process of this executable (see ChartExport.h).
     const int rendered = renderChartFromEnvironment();
     if (rendered >= 0) return rendered;
+    if (const int study = renderStudyChartsFromEnvironment(); study >= 0) return study;  // `hpt study`'s charts
 
     PluginHost host;
     host.loadFrom(PluginHost::searchPath(options.values("plugin-dir")));

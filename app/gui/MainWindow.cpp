@@ -8,6 +8,7 @@
 #include "gui/RunController.h"
 #include "gui/SetupView.h"
 #include "gui/StoreRunData.h"
+#include "gui/StudiesView.h"
 #include "plugin/PluginHost.h"
 #include "store/Store.h"
 #include "util/RuntimeInfo.h"
@@ -48,6 +49,11 @@ MainWindow::MainWindow(PluginHost& host, QWidget* parent) : QMainWindow(parent),
     tabs_->addTab(live_, "Live run");
     tabs_->addTab(browser_, "Runs");
     tabs_->addTab(compare_, "Compare");
+    auto* studies = new StudiesView;  // `hpt study` results; re-read from the store each time the tab is shown
+    tabs_->addTab(studies, "Studies");
+    connect(tabs_, &QTabWidget::currentChanged, studies, [this, studies] {
+        if (tabs_->currentWidget() == studies) studies->setStore(storePath_);
+    });
     setCentralWidget(tabs_);
     storeLabel_ = new QLabel;
     statusBar()->addPermanentWidget(storeLabel_);

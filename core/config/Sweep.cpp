@@ -18,7 +18,7 @@ namespace hpt {
 
 namespace {
 
-const QStringList kSweepKeys{"name", "base", "axes", "random", "output", "description"};
+const QStringList kSweepKeys{"name", "base", "axes", "points", "random", "output", "description"};
 const QStringList kRandomKeys{"samples", "seed", "axes"};
 const QStringList kDistributions{"uniform", "log_uniform", "int_uniform", "choice"};
 
@@ -178,6 +178,30 @@ Sweep parseSweep(const QJsonObject& o, const QString& baseDir, const QString& wh
         grid.emplace_back(it.key(), it.value().toArray());
     }
 
+    // Explicit points: bundles of values that belong together (a study's arm sets
+    // switching.mode and mapping.preset at once), crossed with the grid like one axis.
+    std::vector<std::vector<std::pair<QString, QJsonValue>>> points;
+    const QJsonValue pts = o.value("points");
+    if (!pts.isUndefined()) {
+        if (!pts.isArray() || pts.toArray().isEmpty())
+            fail(where, "points", "expected a non-empty list of {\"dotted.key\": value, ...} objects");
+        const QJsonArray arr = pts.toArray();
+        for (int i = 0; i < arr.size(); ++i) {
+            const QString field = QString("points[%1]").arg(i);
+            if (!arr[i].isObject()) fail(where, field, "expected an object {\"dotted.key\": value, ...}");
+            const QJsonObject po = arr[i].toObject();
+            std::vector<std::pair<QString, QJsonValue>> bundle;
+            for (auto it = po.begin(); it != po.end(); ++it) {
+                if (it.key().isEmpty()) fail(where, field, "a key is empty; use a dotted key like \"lora.rank\"");
+                if (it.value().isNull()) fail(where, field + "." + it.key(), "null is not a value; leave the key out instead");
+                if (gridAxes.contains(it.key()))
+                    fail(where, field + "." + it.key(), "is also a grid axis; sweep each key one way");
+                bundle.emplace_back(it.key(), it.value());
+            }
+            points.push_back(std::move(bundle));
+        }
+    }
+
     std::vector<RandomAxis> random;
     int samples = 0;
     uint64_t seed = 0;
@@ -204,7 +228,7 @@ Sweep parseSweep(const QJsonObject& o, const QString& baseDir, const QString& wh
         }
     }
 
-    size_t gridSize = 1;
+    size_t gridSize = std::max<size_t>(points.size(), 1);
     for (const auto& g : grid) {
         gridSize *= size_t(g.second.size());
         if (gridSize > 1000000) fail(where, "axes", "the grid expands to more than 1 000 000 runs");
@@ -232,7 +256,9 @@ Sweep parseSweep(const QJsonObject& o, const QString& baseDir, const QString& wh
                 gv[a] = {grid[a].first, vals[int(rest % size_t(vals.size()))]};
                 rest /= size_t(vals.size());
             }
-            run.values = gv;
+            // Points vary slowest: all grid values of point 0 come first.
+            if (!points.empty()) run.values = points[rest];
+            run.values.insert(run.values.end(), gv.begin(), gv.end());
             if (samples > 0)
                 for (size_t a = 0; a < random.size(); ++a) run.values.emplace_back(random[a].key, drawn[r][a]);
             s.runs.push_back(std::move(run));
