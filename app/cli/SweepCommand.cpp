@@ -163,7 +163,7 @@ int mergeStores(const Layout& l) {
         for (const auto& f : files) copied += target.merge(l.stores + "/" + f, &rejected);
         for (const auto& r : rejected) std::fprintf(stderr, "warning: %s\n", qPrintable(r));
         std::printf("merged %d new run(s) from %lld store file(s) into %s\nopen it in the GUI: hpt %s\n", copied,
-                    qlonglong(files.size()), qPrintable(l.merged), qPrintable(l.merged));
+                    qlonglong(files.size()), qPrintable(l.merged), qPrintable(shellQuote(l.merged)));
         return Ok;
     } catch (const std::exception& e) {
         return reportError(e);

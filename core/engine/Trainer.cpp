@@ -317,8 +317,13 @@ struct Trainer::Impl {
         } catch (const Error&) {
             throw;
         } catch (const c10::Error& e) {
-            throw pluginError(d.value("name").toString().toStdString(), std::string("loading the dataset failed (LibTorch): ") +
-                                                                           e.what_without_backtrace());
+            // LibTorch reports a failed CPU allocation as its own error: out of memory, as below.
+            const std::string why = e.what_without_backtrace();
+            if (why.find("not enough memory") != std::string::npos || why.find("can't allocate") != std::string::npos)
+                throw dataError((d.value("data_dir").toString().isEmpty() ? d.value("name") : d.value("data_dir")).toString().toStdString(),
+                                "ran out of memory while loading dataset '" + d.value("name").toString().toStdString() +
+                                    "' (" + why + "); use a smaller slice of the data or a machine with more memory");
+            throw pluginError(d.value("name").toString().toStdString(), "loading the dataset failed (LibTorch): " + why);
         } catch (const std::bad_alloc&) {
             // Out of memory reading the data is a data problem (too large for this machine), not a plugin bug.
             const QString where = d.value("data_dir").toString().isEmpty() ? d.value("name").toString()

@@ -772,7 +772,10 @@ int Store::merge(const QString& otherPath, QStringList* rejected) {
         {
             sqlite3_stmt* q = nullptr;
             if (sqlite3_prepare_v2(d_->db, "PRAGMA src.quick_check", -1, &q, nullptr) == SQLITE_OK) {
-                while (sqlite3_step(q) == SQLITE_ROW) check += QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(q, 0))) + " ";
+                QStringList lines;
+                while (sqlite3_step(q) == SQLITE_ROW && lines.size() < 3)
+                    lines << QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(q, 0))).simplified();
+                check = lines.join("; ");
             } else {
                 check = QString::fromUtf8(sqlite3_errmsg(d_->db));
             }

@@ -10,6 +10,7 @@
 #include <hpt/Error.h>
 
 #include <QJsonArray>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <functional>
@@ -342,6 +343,20 @@ private slots:
         const QJsonObject cfg = Trainer::checkpointConfig(dir.path());
         QCOMPARE(valueAt(cfg, "model.name").toString(), QString("testmodel"));
         QCOMPARE(rec.final.value("steps").toInteger(), qint64(4));  // the step in flight finished, no more
+    }
+
+    // A stop requested during setup (here: before it) is honoured there (issue 23): no step, no
+    // checkpoint, nothing reported as a run; it used to train a step and write a checkpoint first.
+    void stopDuringSetupEndsBeforeTheRun() {
+        Recorder rec;
+        QTemporaryDir dir;
+        Trainer t(host, resolve(experiment()), rec, {dir.path(), {}, "cpu", {}});
+        t.stop();
+        QCOMPARE(t.run(), RunStatus::Interrupted);
+        QVERIFY(rec.events.empty() && rec.full.empty());
+        QVERIFY(!QFileInfo::exists(dir.filePath(Checkpoint::kFile)));
+        QVERIFY2(!QFileInfo::exists(dir.filePath("writer.lock")), "the writer lock is released when run() ends");
+        QCOMPARE(t.finalResult().value("stopped_during").toString(), QString("setup"));
     }
 };
 

@@ -299,16 +299,19 @@ private slots:
         QByteArray out;
         QElapsedTimer t;
         t.start();
-        while (!out.contains("checkpoint written") && a.state() == QProcess::Running && t.elapsed() < 60000) {
+        // The second checkpoint: the run is recorded (a checkpoint waits for the store's commit).
+        while (out.count("checkpoint written") < 2 && a.state() == QProcess::Running && t.elapsed() < 60000) {
             a.waitForReadyRead(20);
             out += a.readAll();
         }
         // Frozen mid-run, but alive: its lock on the run's checkpoint folder holds.
+        QVERIFY2(a.state() == QProcess::Running, out.constData());
         ::kill(pid_t(a.processId()), SIGSTOP);
         auto r = test::runHpt({"--resume", "1", "--store", store, "--plugin-dir", HPT_TEST_PLUGIN_DIR}, 120000,
                               childEnv({}, d + "/resume.log"));
         ::kill(pid_t(a.processId()), SIGCONT);
-        QVERIFY2(a.state() != QProcess::Running || (r.exitCode == 2 && r.err.contains("one writer")),
+        QVERIFY2(r.exitCode == 2 && r.err.contains("one writer") &&
+                     r.err.contains(QString("process %1").arg(a.processId())),
                  qPrintable(r.out + r.err));
         QVERIFY(a.waitForFinished(120000));
         out += a.readAll();
