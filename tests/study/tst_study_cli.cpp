@@ -204,6 +204,18 @@ private slots:
         QVERIFY(!QFile::exists(out + "/pareto.svg"));
     }
 
+    void aListOfStudiesEndsWithOneTable() {
+        writeJson(path("list-exp.json"), tinyExperiment(2));
+        const QString list = writeJson(path("list.json"), QJsonObject{{"studies", QJsonArray{QJsonObject{
+            {"experiment", "list-exp.json"}, {"seeds", 1}, {"arms", "full,hybrid"}}}}});
+        const QString out = path("study5");
+        const auto r = runHpt(withPlugins({"study", list, "--out", out, "--no-charts"}), 300000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+        QVERIFY2(r.out.contains("## All studies") && r.out.contains("| hybrid | 1 |"), qPrintable(r.out));
+        QVERIFY(QFileInfo(out + "/list-exp/study.json").size() > 0);  // each study in <out>/<experiment name>
+        QVERIFY(QFileInfo(out + "/summary.md").size() > 0);
+    }
+
     void slurmWritesAnArrayJob() {
         const QString exp = writeJson(path("slurm.json"), tinyExperiment(2));
         const QString out = path("study4");
