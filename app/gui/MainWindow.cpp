@@ -9,6 +9,7 @@
 #include "gui/SetupView.h"
 #include "gui/StoreRunData.h"
 #include "gui/StudiesView.h"
+#include "gui/StudyRunDialog.h"
 #include "plugin/PluginHost.h"
 #include "store/Store.h"
 #include "util/RuntimeInfo.h"
@@ -141,6 +142,11 @@ void MainWindow::buildMenus() {
 
     auto* run = menuBar()->addMenu("&Run");
     startAct_ = run->addAction("&Start", QKeySequence("Ctrl+R"), this, &MainWindow::startRun);
+    run->addAction("Run as st&udy…", this, [this] {  // every arm × N seeds through `hpt study`, live per run
+        auto* d = new StudyRunDialog(setup_->experiment(), storePath_, QCoreApplication::applicationFilePath(), {}, this);
+        d->setAttribute(Qt::WA_DeleteOnClose);
+        d->show();
+    });
     pauseAct_ = run->addAction("&Pause / Resume", QKeySequence("Ctrl+P"), live_, &LiveView::togglePause);
     stopAct_ = run->addAction("S&top", QKeySequence("Ctrl+."), this, &MainWindow::stopRun);
     stopAct_->setEnabled(false);

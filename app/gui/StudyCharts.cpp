@@ -63,7 +63,7 @@ std::vector<QString> rolesOf(const QJsonArray& arms) {
 }
 
 // One axis rect of the cost chart: per arm a bar per phase and a total, stacked by device.
-void costRect(QCustomPlot& plot, QCPAxisRect* rect, const QJsonArray& arms, const char* field, const QString& label,
+void costRect(QCPAxisRect* rect, const QJsonArray& arms, const char* field, const QString& label,
               bool legend) {
     const auto roles = rolesOf(arms);
     QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
@@ -130,9 +130,10 @@ void drawStudyCost(QCustomPlot& plot, const QJsonObject& report) {
     const QJsonArray arms = report.value("arms").toArray();
     auto* energyRect = new QCPAxisRect(&plot);
     plot.plotLayout()->addElement(1, 0, energyRect);
-    costRect(plot, plot.axisRect(), arms, "time_s", "modeled time [s]", true);
-    costRect(plot, energyRect, arms, "energy_j", "modeled energy [J]", false);
-    plot.axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    costRect(plot.axisRect(), arms, "time_s", "modeled time [s]", true);
+    costRect(energyRect, arms, "energy_j", "modeled energy [J]", false);
+    // Top centre: the gap between the first two arms, where no bar stands.
+    plot.axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignHCenter);
     plot.replot();
 }
 

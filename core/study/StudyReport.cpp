@@ -437,16 +437,17 @@ QString toMarkdown(const QJsonObject& rep) {
     }
     const QJsonObject ratios = rep.value("ratios").toObject(), quality = rep.value("quality_test").toObject();
     if (!ratios.isEmpty()) {
-        md += "\nRatios to `full`, paired by seed (arm / full, mean ± sd over seeds; a reduction factor is 1 / ratio):\n\n"
+        md += "\nRatios to `full`, paired by seed (arm / full, mean ± sd over seeds); reductions are full / arm of the means over seeds:\n\n"
               "| arm | modeled time | modeled energy | test RMSE | time reduction | energy reduction | quality (p, verdict) |\n"
               "|---|---|---|---|---|---|---|\n";
         for (const auto& v : arms) {
             const QString name = v.toObject().value("name").toString();
             if (!ratios.contains(name)) continue;
             const QJsonObject r = ratios.value(name).toObject(), q = quality.value(name).toObject();
+            // As the paper states it: mean of full over mean of the arm.
             const auto red = [](const QJsonObject& o) {
-                const double m = o.value("mean").toDouble();
-                return o.value("mean").isDouble() && m > 0 ? QString::number(1 / m, 'f', 2) + "×" : QString("–");
+                const double m = o.value("of_means").toDouble();
+                return o.value("of_means").isDouble() && m > 0 ? QString::number(1 / m, 'f', 2) + "×" : QString("–");
             };
             md += QString("| %1 | %2 | %3 | %4 | %5 | %6 | %7 |\n")
                       .arg(name, meanSdText(r.value("modeled_time").toObject()),

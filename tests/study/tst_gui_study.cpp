@@ -4,10 +4,14 @@
 
 #include "gui/MainWindow.h"
 #include "gui/StudiesView.h"
+#include "gui/StudyRunDialog.h"
 #include "plugin/PluginHost.h"
 
 #include <QSettings>
 #include <QStandardPaths>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableWidget>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTextBrowser>
@@ -54,6 +58,30 @@ private slots:
         QVERIFY(v.exportTo(out));
         for (const char* f : {"study.md", "study.csv", "study.json", "cost.png", "cost.svg", "loss.png", "pareto.svg"})
             QVERIFY2(QFileInfo(out + "/" + f).size() > 0, f);
+    }
+
+    void runsAStudyFromSetupWithLiveRows() {
+        const QJsonObject exp{
+            {"name", "guistudy"},
+            {"model", QJsonObject{{"name", "testmodel"}}},
+            {"dataset", QJsonObject{{"name", "testdata"}, {"params", QJsonObject{{"samples", 16}}}}},
+            {"training", QJsonObject{{"epochs", 1000}, {"max_steps", 4}, {"batch_size", 4}, {"seed", 5}}},
+            {"devices", QJsonObject{{"gpu", QJsonObject{{"plugin", "testdevice"}}}, {"systolic", QJsonObject{{"plugin", "testdevice"}}},
+                                    {"reram", QJsonObject{{"plugin", "testdevice"}}}}}};
+        const QString store = dir_.filePath("gui-run.sqlite");
+        gui::StudyRunDialog d(exp, store, QStringLiteral(HPT_EXE), {QStringLiteral(HPT_TEST_PLUGIN_DIR)});
+        d.seeds()->setValue(1);
+        QSignalSpy done(&d, &gui::StudyRunDialog::studyFinished);
+        QVERIFY(d.start());
+        QCOMPARE(d.runsTable()->rowCount(), 2);  // full and hybrid, seed 5
+        QCOMPARE(d.runsTable()->item(1, 2)->text(), QString("5"));
+        QVERIFY(done.wait(240000));
+        QCOMPARE(done.first().at(1).toInt(), 0);
+        for (int r = 0; r < 2; ++r) QVERIFY2(d.runsTable()->item(r, 3)->text().startsWith("finished"), qPrintable(d.runsTable()->item(r, 3)->text()));
+        QVERIFY(QFileInfo(d.folder() + "/study.json").size() > 0);
+        gui::StudiesView v;
+        v.setStore(store);
+        QCOMPARE(v.studyIds(), QStringList{d.studyId()});  // the id the dialog computed is the one `hpt study` used
     }
 
     void windowHasAStudiesTab() {

@@ -204,6 +204,34 @@ private slots:
         QVERIFY(!QFile::exists(out + "/pareto.svg"));
     }
 
+    void aListOfStudiesEndsWithOneTable() {
+        writeJson(path("list-exp.json"), tinyExperiment(2));
+        const QString list = writeJson(path("list.json"), QJsonObject{{"studies", QJsonArray{QJsonObject{
+            {"experiment", "list-exp.json"}, {"seeds", 1}, {"arms", "full,hybrid"}}}}});
+        const QString out = path("study5");
+        const auto r = runHpt(withPlugins({"study", list, "--out", out, "--no-charts"}), 300000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+        QVERIFY2(r.out.contains("## All studies") && r.out.contains("| hybrid | 1 |"), qPrintable(r.out));
+        QVERIFY(QFileInfo(out + "/list-exp/study.json").size() > 0);  // each study in <out>/<experiment name>
+        QVERIFY(QFileInfo(out + "/summary.md").size() > 0);
+    }
+
+    void slurmWritesAnArrayJob() {
+        const QString exp = writeJson(path("slurm.json"), tinyExperiment(2));
+        const QString out = path("study4");
+        const auto r = runHpt(withPlugins({"study", exp, "--seeds", "2", "--out", out, "--slurm", "--partition", "debug"}));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+        const QString id = readJson(out + "/study-spec.json").value("study_id").toString();
+        QFile f(out + "/runs/slurm/" + id + ".sbatch");
+        QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(r.out));
+        const QString sb = QString::fromUtf8(f.readAll());
+        QVERIFY(sb.contains("#SBATCH --array=0-3"));  // 2 arms × 2 seeds, one task each
+        QVERIFY(sb.contains("#SBATCH --partition=debug"));
+        QVERIFY(QFile::exists(out + "/runs/slurm/" + id + "-merge.sbatch"));
+        QVERIFY(r.out.contains("--report"));
+        QVERIFY(!QFile::exists(out + "/study.sqlite"));  // nothing ran here
+    }
+
     void badArgumentsAreNamed() {
         const QString exp = writeJson(path("bad.json"), tinyExperiment(2));
         auto r = runHpt(withPlugins({"study", exp, "--set", "switching.mode=full", "--out", path("bad")}));
