@@ -5,6 +5,9 @@
 
 #include "cost/Mapping.h"
 #include "cost/StepCoster.h"
+#include "lora/AdapterInjector.h"
+
+#include <QJsonArray>
 
 #include <hpt/Error.h>
 #include <hpt/Model.h>
@@ -393,6 +396,18 @@ private slots:
         // Everything on one tier moves nothing.
         StepCoster gpu(hpt::test::deviceHost(), mappingCfg("gpu-only"), kDevices);
         QCOMPARE(gpu.stepPrice(t, Phase::Lora).valuesMoved, 0.0);
+    }
+
+    void costUsesTheTrainingLoraOptions() {
+        // One parser for training and pricing: rank "auto" leaves the choice to the caller (0).
+        const LoraSpec s = loraSpecFromJson({{"rank", 4}, {"alpha", 16}, {"targets", QJsonArray{"*.attn.k"}},
+                                             {"modules_to_save", QJsonArray{"decoder"}}});
+        QCOMPARE(s.rank, int64_t(4));
+        QCOMPARE(s.alpha, 16.0);
+        QCOMPARE(s.targets, QStringList{"*.attn.k"});
+        QCOMPARE(s.modulesToSave, QStringList{"decoder"});
+        QCOMPARE(loraSpecFromJson({{"rank", "auto"}}).rank, int64_t(0));
+        QCOMPARE(loraSpecFromJson({}).targets, (QStringList{"*.attn.q", "*.attn.v"}));
     }
 
     void priceStepsCountsPhases() {
