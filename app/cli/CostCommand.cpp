@@ -3,8 +3,9 @@
 // training step. A thin shell over core/cost.
 #include "cli/Command.h"
 
-#include "cost/LoraState.h"
+#include "config/Experiment.h"
 #include "cost/StepCoster.h"
+#include "lora/AdapterInjector.h"
 #include "plugin/PluginHost.h"
 
 #include <hpt/Error.h>
@@ -12,6 +13,8 @@
 #include <hpt/Params.h>
 
 #include <QElapsedTimer>
+#include <algorithm>
+#include <cmath>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <chrono>
@@ -31,8 +34,10 @@ QJsonValue parseValue(const QString& text) {
     return text;
 }
 
-QJsonObject costJson(const hpt::Cost& c) {
-    return {{"cycles", c.cycles}, {"time_s", c.seconds}, {"energy_j", c.joules}, {"cell_writes", c.cellWrites}};
+QJsonObject costJson(const hpt::Cost& c, bool breakdown = false) {
+    QJsonObject o = hpt::costBreakdownJson(c);
+    if (!breakdown) o.remove("components");
+    return o;
 }
 
 void printCost(const char* label, const hpt::Cost& c) {
@@ -109,7 +114,7 @@ int gemmCost(const QCommandLineParser& p, const hpt::PluginHost& host) {
 struct PricedModel {
     std::unique_ptr<hpt::Model> full, lora;  // Θ and its LoRA copy Θ′
     hpt::Trace fullTrace, loraTrace;
-    int64_t batch = 1;
+    int64_t batch = 1, rank = 8;
 };
 
 PricedModel buildModel(const QCommandLineParser& p, const hpt::PluginHost& host) {
@@ -130,9 +135,17 @@ PricedModel buildModel(const QCommandLineParser& p, const hpt::PluginHost& host)
     m.batch = positiveInt(p, "batch", 1);
     m.full = plugin->create(shape, params);
     m.lora = plugin->create(shape, params);
-    auto spec = hpt::cost::LoraStateSpec::fromJson(rec.meta.value("lora").toObject());
+    // The LORA state is built by the engine's own injector from the LoRA options
+    // training would use: built-in defaults ← model metadata ← preset defaults.
+    QJsonObject lora = hpt::builtinExperimentDefaults().value("lora").toObject();
+    for (const QJsonObject& layer : {rec.meta.value("lora").toObject(),
+                                     rec.meta.value("preset_defaults").toObject().value(preset).toObject().value("lora").toObject()})
+        for (auto it = layer.begin(); it != layer.end(); ++it) lora.insert(it.key(), it.value());
+    hpt::LoraSpec spec = hpt::loraSpecFromJson(lora);
+    if (spec.rank <= 0) spec.rank = 8;  // "auto" picks the rank from Θ's updates; price the default
     if (p.isSet("rank")) spec.rank = positiveInt(p, "rank", spec.rank);
-    hpt::cost::applyLoraState(m.lora->module(), spec);
+    hpt::injectAdapters(m.lora->module(), spec);
+    m.rank = spec.rank;
     m.fullTrace = m.full->trace(m.batch);
     m.loraTrace = m.lora->trace(m.batch);
     return m;
@@ -169,62 +182,209 @@ void addInto(std::map<std::string, hpt::Cost>& into, const std::map<std::string,
     for (const auto& [k, v] : from) into[k] += v;
 }
 
-QJsonObject rolesJson(const std::map<std::string, hpt::Cost>& costs) {
+QJsonObject rolesJson(const std::map<std::string, hpt::Cost>& costs, double seconds, bool breakdown) {
     QJsonObject o;
     hpt::Cost total;
     for (const auto& [k, v] : costs) {
-        o.insert(QString::fromStdString(k), costJson(v));
-        total.seconds += v.seconds;  // devices run one after another within a step (no overlap modelled)
-        total.joules += v.joules;
-        total.cellWrites += v.cellWrites;
+        o.insert(QString::fromStdString(k), costJson(v, breakdown));
+        total += v;
     }
-    o.insert("total", QJsonObject{{"time_s", total.seconds}, {"energy_j", total.joules}, {"cell_writes", total.cellWrites}});
+    // The step's time: the sum of the roles, or the critical path with "overlap".
+    QJsonObject t = costJson(total, breakdown);
+    t.insert("time_s", seconds);
+    t.remove("cycles");
+    o.insert("total", t);
     return o;
+}
+
+QJsonObject mappingConfig(const QCommandLineParser& p) {
+    QJsonObject m{{"preset", p.isSet("mapping") ? p.value("mapping") : "hpt"}};
+    if (p.isSet("overlap")) m.insert("overlap", true);
+    if (p.isSet("capacity-policy")) m.insert("capacity_policy", p.value("capacity-policy"));
+    return m;
+}
+
+struct PhasePrices {
+    std::map<std::string, hpt::Cost> step[3], enter[3];
+    double seconds[3] = {0, 0, 0}, enterSeconds[3] = {0, 0, 0};
+    QJsonObject wear, capacity, describe;
+};
+
+PhasePrices pricePhases(const hpt::PluginHost& host, const PricedModel& m, const QJsonObject& mapping,
+                        const QJsonObject& devices) {
+    hpt::StepCoster coster(host, mapping, devices);
+    PhasePrices out;
+    auto step = [&](int i, const hpt::Trace& t) {
+        const hpt::StepPrice s = coster.stepPrice(t, hpt::Phase(i));
+        addInto(out.step[i], s.perRole);
+        out.seconds[i] += s.seconds;
+    };
+    auto enter = [&](int i, const hpt::Trace& t) {
+        for (const auto& [k, v] : coster.enterPhase(hpt::Phase(i), t)) {
+            out.enter[i][k] += v;
+            out.enterSeconds[i] += v.seconds;
+        }
+    };
+    step(0, m.fullTrace);
+    enter(1, m.loraTrace);
+    step(1, m.fullTrace);
+    step(1, m.loraTrace);
+    enter(2, m.loraTrace);
+    step(2, m.loraTrace);
+    out.wear = coster.wear();
+    out.capacity = coster.capacity(m.loraTrace, hpt::Phase::Lora);
+    out.describe = coster.describe();
+    return out;
+}
+
+double energyOf(const std::map<std::string, hpt::Cost>& m) {
+    double j = 0;
+    for (const auto& [k, v] : m) j += v.joules;
+    return j;
+}
+
+// The paper's comparison per step: a FULL step with everything on the GPU
+// against a LORA step on the chosen mapping (ratios > 1: the hybrid is better).
+QJsonObject compareSteps(const hpt::PluginHost& host, const PricedModel& m, const QJsonObject& mapping,
+                         const QJsonObject& devices) {
+    QJsonObject gpuOnly = mapping;
+    gpuOnly.insert("preset", "gpu-only");
+    const PhasePrices base = pricePhases(host, m, gpuOnly, devices);
+    const PhasePrices hyb = pricePhases(host, m, mapping, devices);
+    const double ft = base.seconds[0], fe = energyOf(base.step[0]);
+    const double lt = hyb.seconds[2], le = energyOf(hyb.step[2]);
+    return {{"full_gpu_only", QJsonObject{{"time_s", ft}, {"energy_j", fe}}},
+            {"lora_mapping", QJsonObject{{"time_s", lt}, {"energy_j", le}}},
+            {"time_ratio_full_over_lora", lt > 0 ? ft / lt : 0.0},
+            {"energy_ratio_full_over_lora", le > 0 ? fe / le : 0.0}};
+}
+
+// Every numeric device parameter at ×(1 − f) and ×(1 + f): how the FULL
+// (gpu-only) / LORA (mapping) per-step ratios move. Integers are rounded and
+// kept within their bounds; parameters that change nothing are left out.
+QJsonArray sensitivity(const hpt::PluginHost& host, const PricedModel& m, const QJsonObject& mapping,
+                       const QJsonObject& devices, const QJsonObject& described, double f) {
+    const QJsonObject base = compareSteps(host, m, mapping, devices);
+    const double t0 = base.value("time_ratio_full_over_lora").toDouble(), e0 = base.value("energy_ratio_full_over_lora").toDouble();
+    QJsonArray rows;
+    const QJsonObject devs = described.value("devices").toObject();
+    for (auto it = devs.begin(); it != devs.end(); ++it) {
+        const QString role = it.key();
+        const QString plugin = it.value().toObject().value("plugin").toString();
+        const auto& rec = host.require(hpt::PluginKind::Device, plugin);
+        const QJsonObject params = it.value().toObject().value("params").toObject();
+        for (const auto& spec : rec.params) {
+            if (spec.type != "double" && spec.type != "int") continue;
+            const double v = params.value(spec.name).toDouble();
+            if (v == 0) continue;
+            QJsonObject row{{"role", role}, {"parameter", spec.name}, {"value", v},
+                            {"assumption", spec.source.startsWith("assumption")}};
+            bool moved = false;
+            for (const double s : {1 - f, 1 + f}) {
+                double x = v * s;
+                if (spec.type == "int") x = std::round(x);
+                x = std::clamp(x, spec.min, spec.max);
+                QJsonObject d = devices.value(role).toObject();
+                QJsonObject pp = d.value("params").toObject();
+                pp.insert(spec.name, spec.type == "int" ? QJsonValue(qint64(x)) : QJsonValue(x));
+                d.insert("params", pp);
+                if (!d.contains("plugin")) d.insert("plugin", plugin);
+                QJsonObject devs2 = devices;
+                devs2.insert(role, d);
+                const QJsonObject c = compareSteps(host, m, mapping, devs2);
+                const double t = c.value("time_ratio_full_over_lora").toDouble(), e = c.value("energy_ratio_full_over_lora").toDouble();
+                moved = moved || t != t0 || e != e0;
+                row.insert(s < 1 ? "low" : "high", QJsonObject{{"value", x}, {"time_ratio", t}, {"energy_ratio", e}});
+            }
+            if (moved) rows.append(row);
+        }
+    }
+    return rows;
 }
 
 // --model M --mapping X: one step of each phase.
 int modelCost(const QCommandLineParser& p, const hpt::PluginHost& host) {
     PricedModel m = buildModel(p, host);
-    const QString mappingName = p.isSet("mapping") ? p.value("mapping") : "hpt";
-    hpt::StepCoster coster(host, QJsonObject{{"preset", mappingName}}, devicesConfig(p));
+    const QJsonObject mapping = mappingConfig(p);
+    const QString mappingName = mapping.value("preset").toString();
+    const QJsonObject devices = devicesConfig(p);
+    const bool breakdown = p.isSet("breakdown");
+    const PhasePrices pr = pricePhases(host, m, mapping, devices);
     QJsonObject phases;
-    std::map<std::string, hpt::Cost> step[3], enter[3];
-    step[0] = coster.stepCost(m.fullTrace, hpt::Phase::Full);
-    enter[1] = coster.enterPhase(hpt::Phase::Dual, m.loraTrace);
-    step[1] = coster.stepCost(m.fullTrace, hpt::Phase::Dual);
-    addInto(step[1], coster.stepCost(m.loraTrace, hpt::Phase::Dual));
-    enter[2] = coster.enterPhase(hpt::Phase::Lora, m.loraTrace);
-    step[2] = coster.stepCost(m.loraTrace, hpt::Phase::Lora);
     for (int i = 0; i < 3; ++i)
-        phases.insert(hpt::toString(hpt::Phase(i)), QJsonObject{{"step", rolesJson(step[i])}, {"enter", rolesJson(enter[i])}});
-    const QJsonObject wear = coster.wear();
+        phases.insert(hpt::toString(hpt::Phase(i)), QJsonObject{{"step", rolesJson(pr.step[i], pr.seconds[i], breakdown)},
+                                                               {"enter", rolesJson(pr.enter[i], pr.enterSeconds[i], breakdown)}});
+    const QJsonObject cmp = compareSteps(host, m, mapping, devices);
+    const QJsonObject reram = pr.describe.value("devices").toObject().value("reram").toObject().value("params").toObject();
+    QJsonObject o{{"model", p.value("model")},
+                  {"batch", double(m.batch)},
+                  {"lora_rank", double(m.rank)},
+                  {"mapping", mappingName},
+                  {"flops_per_step", QJsonObject{{"FULL", m.fullTrace.totalFlops()}, {"LORA", m.loraTrace.totalFlops()}}},
+                  {"ops_per_step", QJsonObject{{"FULL", int(m.fullTrace.ops.size())}, {"LORA", int(m.loraTrace.ops.size())}}},
+                  {"phases", phases},
+                  {"capacity", pr.capacity},
+                  {"per_step_comparison", cmp},
+                  {"wear_after_one_step_each", pr.wear},
+                  {"describe", pr.describe}};
+    if (!reram.isEmpty())
+        o.insert("reram_energies", QJsonObject{{"adc_energy_j_per_conversion", reram.value("adc_energy_j")},
+                                               {"dac_energy_j_per_dac_cycle", reram.value("dac_energy_j")},
+                                               {"crossbar_read_energy_j", reram.value("crossbar_read_energy_j")}});
+    if (p.isSet("sensitivity")) {
+        bool ok = false;
+        const double f = p.isSet("range") ? p.value("range").toDouble(&ok) : 0.5;
+        if (p.isSet("range") && (!ok || f <= 0 || f >= 1))
+            throw configError("--range", "expected a fraction in (0, 1), e.g. 0.5 for ±50%");
+        o.insert("sensitivity", QJsonObject{{"range", f}, {"baseline", cmp},
+                                            {"parameters", sensitivity(host, m, mapping, devices, pr.describe, f)}});
+    }
     if (p.isSet("json")) {
-        const QJsonObject o{{"model", p.value("model")},
-                            {"batch", double(m.batch)},
-                            {"mapping", mappingName},
-                            {"flops_per_step", QJsonObject{{"FULL", m.fullTrace.totalFlops()}, {"LORA", m.loraTrace.totalFlops()}}},
-                            {"ops_per_step", QJsonObject{{"FULL", int(m.fullTrace.ops.size())}, {"LORA", int(m.loraTrace.ops.size())}}},
-                            {"phases", phases},
-                            {"wear_after_one_step_each", wear},
-                            {"describe", coster.describe()}};
         std::fputs(QJsonDocument(o).toJson().constData(), stdout);
         return hpt::cli::Ok;
     }
-    std::printf("%s, batch %lld, mapping %s: one training step per phase (%zu ops FULL, %zu ops LORA)\n",
-                qPrintable(p.value("model")), (long long)m.batch, qPrintable(mappingName), m.fullTrace.ops.size(),
-                m.loraTrace.ops.size());
+    std::printf("%s, batch %lld, LoRA rank %lld, mapping %s: one training step per phase (%zu ops FULL, %zu ops LORA)\n",
+                qPrintable(p.value("model")), (long long)m.batch, (long long)m.rank, qPrintable(mappingName),
+                m.fullTrace.ops.size(), m.loraTrace.ops.size());
     for (int i = 0; i < 3; ++i) {
-        std::printf("%s step:\n", hpt::toString(hpt::Phase(i)));
-        for (const auto& [k, v] : step[i]) printCost(k.c_str(), v);
-        for (const auto& [k, v] : enter[i]) {
+        std::printf("%s step: %.6g s, %.6g J\n", hpt::toString(hpt::Phase(i)), pr.seconds[i], energyOf(pr.step[i]));
+        for (const auto& [k, v] : pr.step[i]) {
+            printCost(k.c_str(), v);
+            if (breakdown)
+                for (int c = 0; c < hpt::kComponents; ++c)
+                    if (v.time[size_t(c)] != 0 || v.energy[size_t(c)] != 0)
+                        std::printf("      %-13s %14.6g s %14.6g J\n", hpt::toString(hpt::Component(c)), v.time[size_t(c)],
+                                    v.energy[size_t(c)]);
+        }
+        for (const auto& [k, v] : pr.enter[i]) {
             std::printf("%s once, when the phase starts:\n", hpt::toString(hpt::Phase(i)));
             printCost(k.c_str(), v);
         }
     }
-    std::printf("ReRAM: %g crossbars used of %g (%s), max %g writes per cell, %.3g%% of endurance\n",
-                wear.value("crossbars_used").toDouble(), wear.value("crossbars_available").toDouble(),
-                wear.value("fits").toBool() ? "fits" : qPrintable(QString("does not fit: needs %1 tiles").arg(wear.value("tiles_needed").toDouble())),
-                wear.value("max_writes_per_cell").toDouble(), wear.value("endurance_used_pct").toDouble());
+    if (!pr.capacity.isEmpty())
+        std::printf("Capacity (%s): %g crossbars needed, %g per chip -> %g chip(s), policy %s, %g cell writes per step to "
+                    "reprogram\n",
+                    qPrintable(pr.capacity.value("role").toString()), pr.capacity.value("crossbars_needed").toDouble(),
+                    pr.capacity.value("crossbars_available").toDouble(), pr.capacity.value("chips").toDouble(),
+                    qPrintable(pr.capacity.value("policy").toString()),
+                    pr.capacity.value("reprogram_writes_per_step").toDouble());
+    std::printf("Per step: FULL on gpu-only %.6g s, %.6g J; LORA on %s %.6g s, %.6g J; FULL/LORA time x%.3g, energy x%.3g\n",
+                cmp.value("full_gpu_only").toObject().value("time_s").toDouble(),
+                cmp.value("full_gpu_only").toObject().value("energy_j").toDouble(), qPrintable(mappingName),
+                cmp.value("lora_mapping").toObject().value("time_s").toDouble(),
+                cmp.value("lora_mapping").toObject().value("energy_j").toDouble(),
+                cmp.value("time_ratio_full_over_lora").toDouble(), cmp.value("energy_ratio_full_over_lora").toDouble());
+    if (o.contains("sensitivity"))
+        for (const auto& r : o.value("sensitivity").toObject().value("parameters").toArray()) {
+            const QJsonObject x = r.toObject();
+            std::printf("  %-8s %-28s time x%.3g..x%.3g  energy x%.3g..x%.3g%s\n", qPrintable(x.value("role").toString()),
+                        qPrintable(x.value("parameter").toString()),
+                        x.value("low").toObject().value("time_ratio").toDouble(),
+                        x.value("high").toObject().value("time_ratio").toDouble(),
+                        x.value("low").toObject().value("energy_ratio").toDouble(),
+                        x.value("high").toObject().value("energy_ratio").toDouble(),
+                        x.value("assumption").toBool() ? "  (assumption)" : "");
+        }
     return hpt::cli::Ok;
 }
 
@@ -232,8 +392,7 @@ int modelCost(const QCommandLineParser& p, const hpt::PluginHost& host) {
 int bench(const QCommandLineParser& p, const hpt::PluginHost& host) {
     PricedModel m = buildModel(p, host);
     const int steps = int(positiveInt(p, "steps", 20));
-    const QString mappingName = p.isSet("mapping") ? p.value("mapping") : "hpt";
-    hpt::StepCoster coster(host, QJsonObject{{"preset", mappingName}}, devicesConfig(p));
+    hpt::StepCoster coster(host, mappingConfig(p), devicesConfig(p));
     auto& net = m.full->module();
     net.train();
     torch::optim::AdamW opt(net.parameters(), torch::optim::AdamWOptions(1e-4));
@@ -299,7 +458,8 @@ int runCost(const QStringList& args) {
         "  hpt cost --device NAME --gemm M,K,N [--preset P] [--set key=value ...] [--dataflow os|ws|is] [--json]\n"
         "  hpt cost --model M [--preset P] --mapping gpu-only|hpt|reram-naive [--stations S --features F --outputs O]\n"
         "           [--batch B] [--gpu-preset H100] [--systolic-preset default] [--reram-preset isaac]\n"
-        "           [--set role.key=value ...] [--json]\n"
+        "           [--set role.key=value ...] [--overlap] [--capacity-policy chips|reprogram]\n"
+        "           [--breakdown] [--sensitivity [--range 0.5]] [--json]\n"
         "  hpt cost --bench --model M [...]   cost evaluation time vs a training step on this host");
     p.addHelpOption();
     hpt::cli::addPluginOptions(p);
@@ -318,6 +478,11 @@ int runCost(const QStringList& args) {
                   {"gpu-preset", "GPU preset (V100, A100, H100, H200).", "P"},
                   {"systolic-preset", "Systolic preset.", "P"},
                   {"reram-preset", "ReRAM preset (isaac, pipelayer, neurosim).", "P"},
+                  {"breakdown", "Time and energy per phase and device by component (adc, dac, crossbar, static, launch, ...)."},
+                  {"overlap", "Tiers of a step run concurrently: the step takes its critical path."},
+                  {"capacity-policy", "When weights do not fit one chip: chips (default) or reprogram.", "P"},
+                  {"sensitivity", "Vary every device parameter by +-range and report the FULL/LORA ratios."},
+                  {"range", "Relative range of --sensitivity (default 0.5 = +-50%).", "F"},
                   {"bench", "Benchmark cost evaluation against a training step (needs --model)."},
                   {"steps", "Training steps timed by --bench (default 20).", "N"},
                   {"json", "Print JSON."}});

@@ -75,6 +75,36 @@ QJsonObject exportJson(const hpt::Store& store, int64_t run, int maxPoints) {
     return o;
 }
 
+// A stored run's device cost by phase, device and component (the run's final
+// report keeps "devices_per_phase"; docs/devices.md "Breakdown"). One row per
+// phase × device × component; the components of a device add up to its totals.
+QJsonObject costBreakdown(const hpt::Store& store, int64_t run) {
+    const QJsonObject per = store.runRecord(run).value("final").toObject().value("devices_per_phase").toObject();
+    QJsonArray rows;
+    for (auto ph = per.begin(); ph != per.end(); ++ph) {
+        const QJsonObject roles = ph.value().toObject();
+        for (auto r = roles.begin(); r != roles.end(); ++r) {
+            const QJsonObject parts = r.value().toObject().value("components").toObject();
+            for (auto c = parts.begin(); c != parts.end(); ++c)
+                rows.append(QJsonObject{{"phase", ph.key()}, {"device", r.key()}, {"component", c.key()},
+                                        {"time_s", c.value().toObject().value("time_s")},
+                                        {"energy_j", c.value().toObject().value("energy_j")}});
+        }
+    }
+    return {{"run", double(run)}, {"devices_per_phase", per}, {"rows", rows}};
+}
+
+QByteArray costBreakdownCsv(const QJsonObject& breakdown) {
+    QByteArray out = "phase,device,component,time_s,energy_j\n";
+    for (const auto& v : breakdown.value("rows").toArray()) {
+        const QJsonObject r = v.toObject();
+        out += csvField(r.value("phase").toString().toUtf8()) + ',' + csvField(r.value("device").toString().toUtf8()) + ',' +
+               csvField(r.value("component").toString().toUtf8()) + ',' + number(r.value("time_s").toDouble()) + ',' +
+               number(r.value("energy_j").toDouble()) + '\n';
+    }
+    return out;
+}
+
 int runExport(const QStringList& args) {
     QCommandLineParser p;
     p.setApplicationDescription("Export one run: --csv DIR writes metrics.csv, events.csv, config.json and run.json;\n"
@@ -84,6 +114,8 @@ int runExport(const QStringList& args) {
     p.addOption({"run", "The run id (see `hpt runs`).", "ID"});
     p.addOption({"csv", "Write CSV and JSON files into DIR (created if missing).", "DIR"});
     p.addOption({"json", "Print JSON on stdout."});
+    p.addOption({"breakdown", "Device time and energy by phase, device and component (with --json: that only; "
+                              "with --csv: also cost_breakdown.csv)."});
     p.addOption({"max-points", "With --json: downsample each series to at most N points (min/max per bucket; 0 = all).",
                  "N", "0"});
     // --chart: drawn by app/gui/ChartExport (the same charts as the GUI).
@@ -108,7 +140,7 @@ int runExport(const QStringList& args) {
         std::fprintf(stderr, "%s: --max-points must be a whole number >= 0.\n", qPrintable(args.value(0)));
         return hpt::cli::BadArguments;
     }
-    const bool anyOutput = p.isSet("csv") || p.isSet("json") || p.isSet("chart");
+    const bool anyOutput = p.isSet("csv") || p.isSet("json") || p.isSet("chart") || p.isSet("breakdown");
     if (!anyOutput) {
         std::fprintf(stderr, "%s: say what to export: --csv DIR, --json or --chart NAME --out FILE.\n", qPrintable(args.value(0)));
         return hpt::cli::BadArguments;
@@ -129,7 +161,12 @@ int runExport(const QStringList& args) {
             exportCsv(store, run, p.value("csv"), p.isSet("force"));
             std::fprintf(stderr, "wrote metrics.csv, events.csv, config.json, run.json to %s\n", qPrintable(p.value("csv")));
         }
-        if (p.isSet("json")) std::fputs(QJsonDocument(exportJson(store, run, maxPoints)).toJson().constData(), stdout);
+        if (p.isSet("breakdown") && p.isSet("csv"))
+            writeFile(QDir(p.value("csv")).filePath("cost_breakdown.csv"), costBreakdownCsv(costBreakdown(store, run)));
+        else if (p.isSet("breakdown") && !p.isSet("chart"))
+            std::fputs(QJsonDocument(costBreakdown(store, run)).toJson().constData(), stdout);
+        if (p.isSet("json") && !p.isSet("breakdown"))
+            std::fputs(QJsonDocument(exportJson(store, run, maxPoints)).toJson().constData(), stdout);
         if (p.isSet("chart")) {
             hpt::gui::RunChartRequest r{path, run, p.value("chart"), p.value("format"), p.value("out"), p.isSet("force"),
                                         {p.value("width").toInt(), p.value("height").toInt(), p.value("dpi").toDouble()}};

@@ -1,5 +1,7 @@
 #include "gui/LiveView.h"
 
+#include "gui/CostBreakdownView.h"
+
 #include <QComboBox>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -87,6 +89,8 @@ LiveView::LiveView(QWidget* parent) : QWidget(parent) {
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(grid);
     split->addWidget(log_);
+    breakdown_ = new CostBreakdownView;
+    split->addWidget(breakdown_);
     split->setStretchFactor(0, 5);
     split->setStretchFactor(1, 1);
 
@@ -129,6 +133,7 @@ void LiveView::showRun(const RunData& run) {
     run_ = run;
     log_->setRowCount(0);
     for (const auto& e : run_.events()) appendEvent(e);
+    breakdown_->setFinal(run_.final);
     const auto spans = run_.phases();
     phase_ = spans.empty() ? "FULL" : spans.back().phase;
     bar_->setValue(1000);
@@ -183,6 +188,7 @@ void LiveView::poll() {
         status_->setText(text);
         status_->setStyleSheet(status == RunStatus::Failed ? "color: #c62828; font-weight: bold" : "font-weight: bold");
         status_->setVisible(true);
+        breakdown_->setFinal(final);
         emit runFinished(status, final);
     }
 }

@@ -63,6 +63,7 @@ private:
     QPushButton *pause_, *stop_;
     QComboBox* align_;
     QTableWidget* log_;
+    class CostBreakdownView* breakdown_;  // stacked bars of the final device cost (docs/devices.md)
     QTimer* timer_;
     QString phase_ = "FULL";
     bool paused_ = false, running_ = false;

@@ -32,6 +32,7 @@ class RunData {
 public:
     QString name;
     QJsonObject config;
+    QJsonObject final;  // the stored run's final report (device cost breakdown); empty while live
 
     void add(const MetricPoint& p);
     void add(const RunEvent& e);

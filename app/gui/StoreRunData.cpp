@@ -13,6 +13,7 @@ RunData loadRunData(const Store& store, int64_t run, int maxPointsPerKey) {
     const RunSummary s = store.summary(run);
     d.name = s.name.isEmpty() ? QString("run %1").arg(run) : s.name;
     d.config = store.runConfig(run);
+    d.final = store.runRecord(run).value("final").toObject();
     if (d.config.value("switching").toObject().value("mode").toString() == "lora") d.setInitialPhase("LORA");
     for (const auto& key : store.metricKeys(run)) {
         std::vector<MetricPoint> pts;

@@ -39,7 +39,7 @@ void mergeInto(QJsonObject& base, const QJsonObject& over) {
 // Objects whose keys belong to someone else's schema (plugin params) or are
 // free-form (device roles, mapping overrides).
 bool freeForm(const QString& field) {
-    return field == "model.params" || field == "dataset.params" || field == "mapping.overrides" ||
+    return field == "model.params" || field == "dataset.params" || field == "mapping.overrides" || field == "mapping.power" ||
            field == "devices" || (field.startsWith("devices.") && field.endsWith(".params"));
 }
 
@@ -183,6 +183,9 @@ void validate(const QJsonObject& c) {
 
     k.string("mapping.preset");
     k.object("mapping.overrides");
+    k.object("mapping.power");
+    k.boolean("mapping.overlap");
+    k.string("mapping.capacity_policy");
     k.object("devices");
     for (const QString& role : c.value("devices").toObject().keys()) {
         const QString f = "devices." + role;
@@ -246,7 +249,7 @@ QJsonObject builtinExperimentDefaults() {
       "lora": {"rank": 8, "alpha": 64, "dropout": 0.1, "targets": ["*.attn.q", "*.attn.v"],
                "modules_to_save": ["embed", "reduce", "decoder"],
                "auto": {"energy": 0.9, "reduce": "max", "percentile": 90, "r_min": 2, "r_max": 64, "power_of_two": true}},
-      "mapping": {"preset": "hpt", "overrides": {}},
+      "mapping": {"preset": "hpt", "overrides": {}, "power": {}, "overlap": false, "capacity_policy": "chips"},
       "devices": {"gpu": {"plugin": "gpu", "preset": "H100", "params": {}},
                   "systolic": {"plugin": "systolic", "preset": "default", "params": {}},
                   "reram": {"plugin": "reram", "preset": "isaac", "params": {}}},

@@ -64,11 +64,13 @@ Mapping Mapping::preset(const QString& name) {
 }
 
 Mapping Mapping::fromJson(const QJsonObject& cfg) {
+    const QStringList keys{"preset", "overrides", "power", "overlap", "capacity_policy"};
     for (auto it = cfg.begin(); it != cfg.end(); ++it)
-        if (it.key() != "preset" && it.key() != "overrides") {
-            const QString hint = nearestName(it.key(), {"preset", "overrides"});
+        if (!keys.contains(it.key())) {
+            const QString hint = nearestName(it.key(), keys);
             throw configError(("mapping." + it.key()).toStdString(),
-                              QString("unknown key%1; a mapping has \"preset\" and \"overrides\"")
+                              QString("unknown key%1; a mapping has \"preset\", \"overrides\", \"power\", \"overlap\" "
+                                      "and \"capacity_policy\"")
                                   .arg(hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint))
                                   .toStdString());
         }
@@ -92,7 +94,47 @@ Mapping Mapping::fromJson(const QJsonObject& cfg) {
             m.set(it.key(), it.value().toString(), field);
         }
     m.overrides_ = o;
+
+    const QJsonValue ol = cfg.value("overlap");
+    if (!ol.isUndefined() && !ol.isBool()) throw configError("mapping.overlap", "expected true or false");
+    m.overlap_ = ol.toBool(false);
+    const QJsonValue cp = cfg.value("capacity_policy");
+    if (!cp.isUndefined() && cp.toString() != "chips" && cp.toString() != "reprogram")
+        throw configError("mapping.capacity_policy", "expected \"chips\" (price more chips) or \"reprogram\" "
+                                                     "(rewrite the weights that do not fit in every step)");
+    m.capacityPolicy_ = cp.toString("chips");
+    const QJsonValue pw = cfg.value("power");
+    if (!pw.isUndefined() && !pw.isObject())
+        throw configError("mapping.power", "expected an object {\"LORA.gpu\": \"idle\", ...}");
+    const QJsonObject po = pw.toObject();
+    // General ("*.gpu") before specific ("LORA.gpu").
+    for (int pass = 0; pass < 2; ++pass)
+        for (auto it = po.begin(); it != po.end(); ++it) {
+            const QStringList parts = it.key().split('.');
+            if ((parts.value(0) != "*" ? 1 : 0) != pass) continue;
+            const std::string field = ("mapping.power." + it.key()).toStdString();
+            if (parts.size() != 2) throw configError(field, "a power key is <FULL|DUAL|LORA|*>.<gpu|systolic|reram>");
+            std::vector<int> phases;
+            Phase ph;
+            if (parts[0] == "*") phases = {0, 1, 2};
+            else if (parsePhase(parts[0].toStdString(), &ph)) phases = {int(ph)};
+            else throw configError(field, "unknown phase '" + parts[0].toStdString() + "'; use FULL, DUAL, LORA or *");
+            const int role = roles().indexOf(parts[1]);
+            if (role < 0) throw configError(field, "unknown device role '" + parts[1].toStdString() + "'; use gpu, systolic or reram");
+            const QString state = it.value().toString();
+            if (!QStringList{"on", "idle", "off", "auto"}.contains(state))
+                throw configError(field, "expected \"on\", \"idle\", \"off\" or \"auto\"");
+            for (int p : phases) m.power_[size_t(p)][size_t(role)] = state == "auto" ? QString() : state;
+        }
+    m.powerJson_ = po;
     return m;
+}
+
+QString Mapping::power(Phase phase, const QString& role) const {
+    const int r = roles().indexOf(role);
+    if (r < 0) return "auto";
+    const QString& s = power_[size_t(phase)][size_t(r)];
+    return s.isEmpty() ? QString("auto") : s;
 }
 
 void Mapping::set(const QString& key, const QString& role, const QString& fieldIn) {
@@ -152,7 +194,8 @@ QJsonObject Mapping::toJson() const {
         }
         table.insert(toString(Phase(ph)), row);
     }
-    return {{"preset", preset_}, {"overrides", overrides_}, {"table", table}};
+    return {{"preset", preset_}, {"overrides", overrides_}, {"power", powerJson_}, {"overlap", overlap_},
+            {"capacity_policy", capacityPolicy_}, {"table", table}};
 }
 
 }  // namespace hpt

@@ -13,6 +13,18 @@
 // LORA or "*", and op is an OpKind name (weight_gemm, adapter_gemm, ...) or
 // "weight_gradient" (the backward-weight pass of a weight or adapter GEMM: both
 // operands are activations, so it cannot run on ReRAM). More specific keys win.
+//
+// Beyond placement a mapping says how the hardware is run (docs/devices.md):
+//  "power":   {"LORA.gpu": "idle", "*.systolic": "off"}: per phase and role,
+//             "on" (powered), "idle" (powered, runs nothing), "off" (costs
+//             nothing; sending ops to it is an error) or "auto" (the default:
+//             powered exactly when the phase runs ops on it);
+//  "overlap": true when the tiers of a step run concurrently: the step takes
+//             its critical path (the slowest role), not the sum;
+//  "capacity_policy": what to do when stored weights need more storage units
+//             (crossbars) than a chip has: "chips" (price more chips, with
+//             their static power) or "reprogram" (one chip, rewriting the
+//             weights that do not fit in every pass of every step).
 #include "engine/Phase.h"
 
 #include <hpt/Trace.h>
@@ -44,7 +56,13 @@ public:
     // (it must not exist, so it is priced nowhere).
     QString deviceFor(const Op& op, Phase phase) const;
     QString presetName() const { return preset_; }
-    // {"preset": .., "overrides": {..}, "table": {"FULL": {"weight_gemm.frozen": "gpu", ...}, ...}}
+    // Power state of a role in a phase: "on", "idle", "off" or "auto".
+    QString power(Phase phase, const QString& role) const;
+    bool overlap() const { return overlap_; }
+    QString capacityPolicy() const { return capacityPolicy_; }
+    void setOverlap(bool on) { overlap_ = on; }
+    // {"preset": .., "overrides": {..}, "power": {..}, "overlap": .., "capacity_policy": ..,
+    //  "table": {"FULL": {"weight_gemm.frozen": "gpu", ...}, ...}}
     QJsonObject toJson() const;
 
 private:
@@ -55,6 +73,10 @@ private:
     std::array<std::array<std::array<QString, 2>, kOps>, 3> table_;
     QString preset_;
     QJsonObject overrides_;
+    std::array<std::array<QString, 3>, 3> power_;  // [phase][role]; empty = auto
+    QJsonObject powerJson_;
+    bool overlap_ = false;
+    QString capacityPolicy_ = "chips";
 };
 
 }  // namespace hpt

@@ -55,7 +55,9 @@ QJsonObject datasetInfoJson(const DatasetInfo& i) {
 }
 
 QJsonObject costJson(const Cost& c) {
-    return {{"cycles", c.cycles}, {"time_s", c.seconds}, {"energy_j", c.joules}, {"writes", c.cellWrites}};
+    // "components": time and energy by component (adc, static, launch, ...) for breakdowns of a stored run.
+    return {{"cycles", c.cycles}, {"time_s", c.seconds}, {"energy_j", c.joules}, {"writes", c.cellWrites},
+            {"components", costBreakdownJson(c).value("components")}};
 }
 
 QJsonArray toArray(const std::vector<double>& v) {

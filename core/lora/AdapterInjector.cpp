@@ -1,5 +1,7 @@
 #include "lora/AdapterInjector.h"
 
+#include <QJsonArray>
+
 #include <hpt/Error.h>
 
 #include <QRegularExpression>
@@ -56,6 +58,22 @@ static bool isSaved(const std::string& param, const QStringList& modulesToSave) 
     for (const auto& m : modulesToSave)
         if (underModule(param, m)) return true;
     return false;
+}
+
+LoraSpec loraSpecFromJson(const QJsonObject& l) {
+    LoraSpec spec;
+    spec.rank = l.value("rank").isString() ? 0 : l.value("rank").toInteger(spec.rank);
+    spec.alpha = l.value("alpha").toDouble(spec.alpha);
+    spec.dropout = l.value("dropout").toDouble(spec.dropout);
+    if (l.value("targets").isArray()) {
+        spec.targets.clear();
+        for (const auto& v : l.value("targets").toArray()) spec.targets << v.toString();
+    }
+    if (l.value("modules_to_save").isArray()) {
+        spec.modulesToSave.clear();
+        for (const auto& v : l.value("modules_to_save").toArray()) spec.modulesToSave << v.toString();
+    }
+    return spec;
 }
 
 std::vector<std::string> injectAdapters(torch::nn::Module& root, const LoraSpec& spec) {

@@ -10,6 +10,7 @@
 
 #include <torch/torch.h>
 
+#include <QJsonObject>
 #include <QStringList>
 #include <cstdint>
 #include <string>
@@ -24,6 +25,11 @@ struct LoraSpec {
     QStringList targets{"*.attn.q", "*.attn.v"};
     QStringList modulesToSave{"embed", "reduce", "decoder"};
 };
+
+// The LoRA options of a resolved experiment's "lora" block, parsed once for
+// training and for pricing (`hpt cost`); a rank of "auto" gives rank 0 (the
+// caller picks it). Missing keys keep the defaults above.
+LoraSpec loraSpecFromJson(const QJsonObject& lora);
 
 bool matchesPattern(const std::string& name, const QString& pattern);
 

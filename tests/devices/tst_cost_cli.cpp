@@ -86,6 +86,68 @@ private slots:
         QCOMPARE(bad.exitCode, 2);
         QVERIFY2(bad.err.contains("mapping.preset"), qPrintable(bad.err));
     }
+
+    void breakdownAddsUpAndCapacityIsReported() {
+        // The test model's one weight GEMM runs on ReRAM in every phase with reram-naive;
+        // a chip of one tile of one crossbar holds it.
+        auto r = runHpt(QStringList{"cost", "--model", "testmodel", "--stations", "5", "--features", "3", "--outputs", "5",
+                                    "--mapping", "reram-naive", "--breakdown", "--set", "reram.tiles=1", "--set",
+                                    "reram.crossbars_per_tile=1", "--json"} + kPlugins);
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject o = json(r);
+        int checked = 0;
+        for (const char* ph : {"FULL", "DUAL", "LORA"}) {
+            const QJsonObject step = o.value("phases").toObject().value(ph).toObject().value("step").toObject();
+            double phaseJ = 0;
+            for (auto it = step.begin(); it != step.end(); ++it) {
+                if (it.key() == "total") continue;
+                const QJsonObject role = it.value().toObject();
+                double t = 0, e = 0;
+                const QJsonObject parts = role.value("components").toObject();
+                QVERIFY2(!parts.isEmpty(), qPrintable(it.key()));
+                for (const auto& c : parts) {
+                    t += c.toObject().value("time_s").toDouble();
+                    e += c.toObject().value("energy_j").toDouble();
+                }
+                QVERIFY(std::abs(t - role.value("time_s").toDouble()) <= 1e-9 * role.value("time_s").toDouble());
+                QVERIFY(std::abs(e - role.value("energy_j").toDouble()) <= 1e-9 * role.value("energy_j").toDouble());
+                QVERIFY2(parts.contains("static"), qPrintable(it.key()));
+                phaseJ += e;
+                ++checked;
+            }
+            QVERIFY(std::abs(phaseJ - step.value("total").toObject().value("energy_j").toDouble()) <= 1e-9 * phaseJ);
+        }
+        QVERIFY(checked >= 3);
+        const QJsonObject lora = o.value("phases").toObject().value("LORA").toObject().value("step").toObject();
+        QVERIFY(lora.value("reram").toObject().value("components").toObject().contains("adc"));
+        QVERIFY(lora.value("reram").toObject().value("components").toObject().contains("writes"));
+        const QJsonObject cap = o.value("capacity").toObject();
+        QVERIFY2(cap.value("crossbars_needed").toDouble() >= 1, qPrintable(QJsonDocument(cap).toJson()));
+        QCOMPARE(cap.value("crossbars_available").toDouble(), 1.0);
+        QCOMPARE(cap.value("chips").toDouble(), cap.value("crossbars_needed").toDouble());
+        QCOMPARE(cap.value("policy").toString(), QString("chips"));
+        QVERIFY(cap.contains("reprogram_writes_per_step"));
+        QVERIFY(std::abs(o.value("reram_energies").toObject().value("adc_energy_j_per_conversion").toDouble() - 1.5625e-12) < 1e-18);
+        QVERIFY(o.value("per_step_comparison").toObject().value("energy_ratio_full_over_lora").toDouble() > 0);
+    }
+
+    void sensitivityMovesTheRatios() {
+        auto r = runHpt(QStringList{"cost", "--model", "testmodel", "--stations", "5", "--features", "3", "--outputs", "5",
+                                    "--mapping", "hpt", "--sensitivity", "--json"} + kPlugins);
+        QCOMPARE(r.exitCode, 0);
+        const QJsonArray rows = json(r).value("sensitivity").toObject().value("parameters").toArray();
+        QVERIFY(rows.size() > 5);
+        bool launch = false;
+        for (const auto& x : rows) {
+            const QJsonObject row = x.toObject();
+            QVERIFY(row.contains("low") && row.contains("high"));
+            if (row.value("parameter").toString() == "launch_overhead_s") {
+                launch = true;
+                QVERIFY(row.value("assumption").toBool());
+            }
+        }
+        QVERIFY(launch);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCostCli)

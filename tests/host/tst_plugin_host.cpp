@@ -30,7 +30,7 @@ private slots:
             if (r.file.contains("wrongapi")) wrong = r.reason;
             if (r.file.contains("notaplugin")) plain = r.reason;
         }
-        QVERIFY2(wrong.contains("API 0") && wrong.contains("API 1"), qPrintable(wrong));
+        QVERIFY2(wrong.contains("API 0") && wrong.contains("API 2"), qPrintable(wrong));
         QVERIFY2(plain.contains("not a Qt plugin"), qPrintable(plain));
     }
 

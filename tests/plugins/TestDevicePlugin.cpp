@@ -9,13 +9,12 @@ public:
     explicit FlatDevice(double jPerFlop) : j_(jPerFlop) {}
     hpt::Cost compute(const hpt::Op& op) const override {
         hpt::Cost c;
-        c.seconds = op.flops() * 1e-12;
-        c.joules = op.flops() * j_;
+        c.add(hpt::Component::Compute, op.flops() * 1e-12, op.flops() * j_);
         return c;
     }
     hpt::Cost programWeights(int64_t rows, int64_t cols) const override {
         hpt::Cost c;
-        c.joules = double(rows) * cols * 1e-12;
+        c.add(hpt::Component::Memory, 0, double(rows) * cols * 1e-12);
         return c;
     }
     QJsonObject describe() const override { return {{"joules_per_flop", j_}}; }

@@ -4,7 +4,9 @@
 // (K, N, M) weight stationary, (K, M, N) input stationary. With several arrays
 // the folds are spread over them. DRAM stalls are not modelled (SCALE-Sim's
 // compute cycles assume buffers keep up); the memory-traffic model used for
-// energy is in docs/devices.md.
+// energy is in docs/devices.md. On-chip buffer energy per access scales with
+// the buffer's size (Horowitz, ISSCC 2014: 10/20/100 pJ per 64-bit access of
+// an 8 KB / 32 KB / 1 MB SRAM, interpolated log-log) unless a fixed figure is set.
 #include <hpt/Device.h>
 
 #include <QObject>
@@ -14,6 +16,20 @@
 namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+using hpt::Component;
+
+// Horowitz, ISSCC 2014, "Computing's energy problem", memory table (45 nm):
+// energy of one 64-bit access by SRAM size, log-log between the points and
+// along the end segments outside them.
+double sramEnergyPer64Bit(double bytes) {
+    static const double kb[] = {8, 32, 1024}, pj[] = {10, 20, 100};
+    const double x = std::log(std::max(bytes, 1.0) / 1024.0);
+    int i = x < std::log(kb[1]) ? 0 : 1;
+    const double x0 = std::log(kb[i]), x1 = std::log(kb[i + 1]);
+    const double y0 = std::log(pj[i]), y1 = std::log(pj[i + 1]);
+    return std::exp(y0 + (y1 - y0) * (x - x0) / (x1 - x0)) * 1e-12;
+}
 
 class SystolicDevice : public hpt::Device {
 public:
@@ -26,7 +42,13 @@ public:
         clock_ = p.value("clock_hz").toDouble(1e9);
         bpv_ = p.value("bytes_per_value").toInt(2);
         eMac_ = p.value("mac_energy_j").toDouble();
-        eSram_ = p.value("sram_access_energy_j").toDouble();
+        ifmapBytesForEnergy_ = p.value("ifmap_sram_kb").toDouble() * 1024.0;
+        eSram_ = p.value("sram_energy_model").toString("size") == "size"
+                     ? sramEnergyPer64Bit(ifmapBytesForEnergy_) * double(p.value("bytes_per_value").toInt(2)) / 8.0
+                     : p.value("sram_access_energy_j").toDouble();
+        static_ = p.value("static_power_w").toDouble();
+        linkBw_ = p.value("link_bandwidth").toDouble();
+        linkJPerByte_ = 8.0 * p.value("link_energy_per_bit_j").toDouble();
         eDram_ = p.value("dram_energy_per_byte_j").toDouble();
         ifmapBytes_ = p.value("ifmap_sram_kb").toDouble() * 1024.0;
         filterBytes_ = p.value("filter_sram_kb").toDouble() * 1024.0;
@@ -44,14 +66,24 @@ public:
         const double values = double(rows) * double(cols);
         hpt::Cost c;
         c.cycles = std::ceil(values / double(int64_t(C_) * arrays_));
-        c.seconds = c.cycles / clock_;
-        c.joules = values * (bpv_ * eDram_ + eSram_);
+        c.add(Component::Memory, c.cycles / clock_, values * bpv_ * eDram_);
+        c.add(Component::Buffers, 0, values * eSram_);
+        return c;
+    }
+
+    double staticPowerW() const override { return static_ * double(arrays_); }
+
+    hpt::Cost receive(double values) const override {
+        const double bytes = double(bpv_) * values;
+        hpt::Cost c;
+        c.add(Component::Interconnect, linkBw_ > 0 ? bytes / linkBw_ : 0, bytes * linkJPerByte_);
         return c;
     }
 
     QJsonObject describe() const override {
         QJsonObject d = p_;
         d.insert("peak_macs_per_s", double(R_) * C_ * arrays_ * clock_);
+        d.insert("sram_energy_per_value_j", eSram_);
         d.insert("fold_cycles_formula", "folds * (2R + C + T - 2), folds = ceil(S_R/R) * ceil(S_C/C)");
         return d;
     }
@@ -87,8 +119,9 @@ private:
 
         hpt::Cost c;
         c.cycles = std::ceil(folds / double(arrays_)) * foldCycles;
-        c.seconds = c.cycles / clock_;
-        c.joules = op.macs() * eMac_ + double(op.repeat) * (sram * eSram_ + dram * eDram_);
+        c.add(Component::Compute, c.cycles / clock_, op.macs() * eMac_);
+        c.add(Component::Buffers, 0, double(op.repeat) * sram * eSram_);
+        c.add(Component::Memory, 0, double(op.repeat) * dram * eDram_);
         return c;
     }
 
@@ -103,15 +136,15 @@ private:
         const double elements = double(op.elements) * double(op.repeat);
         hpt::Cost c;
         c.cycles = std::ceil(elements * opsPerElement / double(int64_t(lanes_) * arrays_));
-        c.seconds = c.cycles / clock_;
-        c.joules = elements * (opsPerElement * eVec_ + accessesPerElement * eSram_);
+        c.add(Component::Compute, c.cycles / clock_, elements * opsPerElement * eVec_);
+        c.add(Component::Buffers, 0, elements * accessesPerElement * eSram_);
         return c;
     }
 
     QJsonObject p_;
     int R_ = 128, C_ = 128, arrays_ = 1, dataflow_ = 0, bpv_ = 2, lanes_ = 128;
     double clock_ = 1e9, eMac_ = 0, eSram_ = 0, eDram_ = 0, ifmapBytes_ = 0, filterBytes_ = 0, eVec_ = 0;
-    double normOps_ = 5, softmaxOps_ = 4, optOps_ = 12;
+    double normOps_ = 5, softmaxOps_ = 4, optOps_ = 12, static_ = 0, ifmapBytesForEnergy_ = 0, linkBw_ = 0, linkJPerByte_ = 0;
 };
 
 }  // namespace

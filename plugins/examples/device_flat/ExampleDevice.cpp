@@ -12,14 +12,13 @@ public:
     explicit FlatDevice(const QJsonObject& p)
         : flops_(p.value("peak_flops").toDouble()), jPerFlop_(p.value("energy_per_flop_j").toDouble()), params_(p) {}
     hpt::Cost compute(const hpt::Op& op) const override {
-        hpt::Cost c;
-        c.seconds = op.flops() / flops_;
-        c.joules = op.flops() * jPerFlop_;
+        hpt::Cost c;  // add() keeps the per-component breakdown summing to the totals
+        c.add(hpt::Component::Compute, op.flops() / flops_, op.flops() * jPerFlop_);
         return c;
     }
     hpt::Cost programWeights(int64_t rows, int64_t cols) const override {
         hpt::Cost c;  // a plain memory write: one FLOP-equivalent per value
-        c.joules = double(rows) * double(cols) * jPerFlop_;
+        c.add(hpt::Component::Memory, 0, double(rows) * double(cols) * jPerFlop_);
         return c;
     }
     QJsonObject describe() const override { return params_; }
