@@ -172,6 +172,35 @@ private slots:
         QVERIFY(std::abs(ratio - res.value("total").toObject().value("energy_j").toDouble() / total) < 1e-12);
     }
 
+    // Every subcommand that reads a store takes its path as an argument too (`hpt runs STORE.sqlite`),
+    // and says so when the argument and --store disagree or there are two.
+    void positionalStorePaths() {
+        const QString store = path("ok.sqlite");  // from finishedRunWritesSummaryAndStore
+        QVERIFY(QFileInfo::exists(store));
+        auto r = runHpt({"runs", store});
+        QVERIFY2(r.exitCode == 0 && r.out.contains("Store: " + store) && r.out.contains("finished"), qPrintable(r.out + r.err));
+        r = runHpt({"runs", store, "--store", store});  // the same file twice is fine
+        QCOMPARE(r.exitCode, 0);
+        r = runHpt({"runs", store, "--store", path("other.sqlite")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--store") && r.err.contains("give one of them"), qPrintable(r.err));
+        r = runHpt({"runs", store, path("second.sqlite")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("second.sqlite") && r.err.contains("unexpected argument"), qPrintable(r.err));
+        r = runHpt({"runs", path("missing.sqlite")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("missing.sqlite") && r.err.contains("does not exist"), qPrintable(r.err));
+        r = runHpt({"export", store, "--run", "1", "--json"});
+        QVERIFY2(r.exitCode == 0 && QJsonDocument::fromJson(r.out.toUtf8()).isObject(), qPrintable(r.err));
+        r = runHpt({"export", path("missing.sqlite"), "--run", "1", "--json"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("does not exist"), qPrintable(r.err));
+        // --batch reads a store too (--resume RUN_ID): a stray argument is rejected, not ignored.
+        r = runHpt(withPlugins({"--batch", writeJson(path("pos.json"), tinyExperiment(1)), store}));
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("unexpected argument"), qPrintable(r.err));
+    }
+
     void unknownKeyExits2WithHint() {
         QJsonObject e = tinyExperiment();
         e.insert("trainig", QJsonObject{{"epochs", 1}});
