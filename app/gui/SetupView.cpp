@@ -674,6 +674,7 @@ void SetupView::scheduleValidate() {
 
 void SetupView::validateNow() {
     debounce_->stop();
+    const bool was = isValid();  // before data_ changes below, so a finished data check is signalled
     std::vector<std::pair<QString, QString>> errs;
     std::vector<FormField> all = fields_;
     for (const auto* s : {&model_, &dataset_}) all.insert(all.end(), s->fields.begin(), s->fields.end());
@@ -752,7 +753,6 @@ void SetupView::validateNow() {
         combo->setStyleSheet(why.isEmpty() ? "" : "border: 2px solid #d32f2f;");
         combo->setProperty("hptWhy", why);
     }
-    const bool was = isValid();
     errors_ = std::move(errs);
     updateBadge();
     message_->setText(message());

@@ -17,6 +17,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -170,12 +171,14 @@ private slots:
             QSKIP("../shared/datasets/wind/MS_winds.dat is absent: the 'files present' half needs it");
         QVERIFY(QDir(dir.path()).mkpath("wind"));
         QVERIFY(QFile::copy(shared + "/wind/MS_winds.dat", dir.filePath("wind/MS_winds.dat")));
+        QSignalSpy valid(&v, &SetupView::validityChanged);  // what enables Run ▸ Start (Ctrl+R)
         QTest::mouseClick(v.findChild<QPushButton*>("checkDataAgain"), Qt::LeftButton);
         QVERIFY(v.waitForDataCheck());
         QCOMPARE(int(v.dataStatus().state), int(DataStatus::Ok));
         QVERIFY2(v.isValid(), qPrintable(v.message()));
         QVERIFY(v.startButton()->isEnabled());
         QVERIFY2(badge->text().contains("REAL"), qPrintable(badge->text()));
+        QVERIFY(!valid.isEmpty() && valid.last().at(0).toBool());
         QVERIFY(!v.findChild<QWidget*>("dataPanel")->isVisible());
     }
 
