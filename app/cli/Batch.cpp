@@ -6,6 +6,7 @@
 #include "cli/BatchPrinter.h"
 #include "cli/BatchSummary.h"
 #include "cli/Command.h"
+#include "cli/ResultBlock.h"
 #include "cli/SignalHandling.h"
 #include "config/Experiment.h"
 #include "plugin/PluginHost.h"
@@ -49,7 +50,8 @@ void addRunOptions(QCommandLineParser& p) {
     p.addOption({"log-file", "Also write the log to FILE.", "FILE"});
     p.addOption({"torch-device", "auto, cpu or cuda (default: the experiment's training.torch_device).", "DEVICE"});
     p.addOption({"resume", "Continue a stopped run: its checkpoint folder, or its run id in --store.", "DIR|RUN_ID"});
-    p.addOption({"progress-every", "Seconds between progress lines when the output is not a terminal (default 10).",
+    p.addOption({"progress-every", "Seconds between progress lines when the output is not a terminal (default: 10, "
+                                   "stretched so a long run prints about 15).",
                  "SECONDS", "10"});
 }
 
@@ -334,7 +336,11 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         if (interruptedBeforeTraining()) return finish(Interrupted);
         if (!opts.resumeFrom.isEmpty()) say("resuming from checkpoint folder " + opts.resumeFrom);
 
-        BatchPrinter printer(stdout, BatchPrinter::isTerminal(stdout), every);
+        // Per-check details are for --log-level info or lower; the store keeps them always.
+        const QString level = p.value("log-level").toLower();
+        const bool verbose = level == "info" || level == "debug" || level == "trace";
+        BatchPrinter printer(stdout, BatchPrinter::isTerminal(stdout), every, verbose);
+        if (!p.isSet("progress-every")) printer.spreadPlainLines(15);  // a log of a long run stays short
         BatchSummary record;
         FanOutSink sinks;
         sinks.add(&printer);
@@ -403,11 +409,18 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         if (store.failure())
             say(QString("run %1 in %2 is recorded up to step %3 only: the store could not take the rest")
                     .arg(runId).arg(storePath).arg(store.committedStep()));
-        else if (runId > 0)
+        else if (const QJsonObject final = rec.value("final").toObject();
+                 runId > 0 && (final.contains("devices") || final.contains("test"))) {
+            // The answer: test error and skill, phases, modeled cost against GPUs only, wear, where it is.
+            const QJsonObject result = resultJson(*host, config, final, record.segments(), storePath, runId);
+            summary.insert("result", result);
+            for (const auto& l : resultLines(result, rec.value("run_name").toString())) say(l);
+        } else if (runId > 0)
             say(QString("stored as run %1 in %2").arg(runId).arg(storePath));
         else
             say(QString("nothing was stored in %1: the run ended before it started").arg(storePath));
-        if (runId > 0) say(QString("open it in the GUI: hpt %1").arg(shellQuote(storePath)));
+        if (runId > 0 && (store.failure() || !summary.contains("result")))
+            say(QString("open it in the GUI: hpt %1").arg(shellQuote(storePath)));
 #endif
         return finish(code);
 #endif

@@ -2,6 +2,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <algorithm>
 #include <cmath>
 #include <unistd.h>
 
@@ -68,30 +69,46 @@ QString formatEvent(const RunEvent& e) {
     return QString("step %1 (epoch %2): %3").arg(e.step).arg(e.epoch).arg(what);
 }
 
-BatchPrinter::BatchPrinter(std::FILE* out, bool live, double plainEverySeconds)
-    : out_(out), live_(live), plainEvery_(plainEverySeconds) {}
+BatchPrinter::BatchPrinter(std::FILE* out, bool live, double plainEverySeconds, bool verbose)
+    : out_(out), live_(live), plainEvery_(plainEverySeconds), verbose_(verbose) {}
+
+bool BatchPrinter::shownByDefault(const std::string& type) {
+    static const char* const shown[] = {"phase",  "ttest",  "adapter", "auto_rank",          "lr",
+                                        "diverged", "rollback", "resume", "checkpoint_corrupt", "error"};
+    for (const char* t : shown)
+        if (type == t) return true;
+    return false;
+}
 
 bool BatchPrinter::isTerminal(std::FILE* f) {
     const QByteArray term = qgetenv("TERM");
     return isatty(fileno(f)) && term != "dumb";
 }
 
-QString BatchPrinter::progressText(const Progress& p, bool bar) const {
+double BatchPrinter::rateLocked(const Progress& p) const {
+    if (rateStep0_ < 0 || p.step <= rateStep0_) return std::nan("");
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - rateT0_).count();
+    return dt > 0 ? double(p.step - rateStep0_) / dt : std::nan("");
+}
+
+QString BatchPrinter::progressText(const Progress& p, bool bar, double itPerSec) const {
     QString s;
     const double frac = p.totalSteps > 0 ? std::clamp(double(p.step) / double(p.totalSteps), 0.0, 1.0) : 0.0;
     if (bar) {
         const int width = 24, filled = int(frac * width);
         s = "[" + QString(filled, QChar('#')) + QString(width - filled, QChar('-')) + "] ";
     }
-    s += QString("step %1/%2 (%3%)  epoch %4/%5  %6  loss %7  ETA %8")
+    s += QString("step %1/%2 (%3%)  epoch %4/%5  %6  loss %7")
              .arg(p.step)
              .arg(p.totalSteps > 0 ? QString::number(p.totalSteps) : QString("?"))
              .arg(int(frac * 100))
              .arg(p.epoch)
              .arg(p.epochs)
              .arg(QString::fromStdString(p.phase))
-             .arg(QString::number(p.loss, 'g', 5))
-             .arg(formatDuration(p.etaSeconds));
+             .arg(QString::number(p.loss, 'g', 5));
+    if (std::isfinite(valLoss_)) s += "  val " + QString::number(valLoss_, 'g', 5);
+    if (std::isfinite(itPerSec)) s += QString("  %1 it/s").arg(QString::number(itPerSec, 'f', itPerSec < 10 ? 1 : 0));
+    s += "  ETA " + formatDuration(p.etaSeconds);
     return s;
 }
 
@@ -104,7 +121,7 @@ void BatchPrinter::clearLocked() {
 
 void BatchPrinter::redrawLocked() {
     if (!live_ || !haveProgress_) return;
-    std::fprintf(out_, "\r\033[K%s", qPrintable(progressText(last_, true)));
+    std::fprintf(out_, "\r\033[K%s", qPrintable(progressText(last_, true, rateLocked(last_))));
     std::fflush(out_);
     barShown_ = true;
     lastDraw_ = std::chrono::steady_clock::now();
@@ -126,7 +143,17 @@ void BatchPrinter::runStarted(const RunStart& r) {
     line(text);
 }
 
-void BatchPrinter::event(const RunEvent& e) { line(formatEvent(e)); }
+void BatchPrinter::metrics(const std::vector<MetricPoint>& m) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // A validation loss, whatever the engine calls it ("loss.val", "loss.validation", "val_loss").
+    for (const auto& p : m)
+        if (p.key.rfind("loss.val", 0) == 0 || p.key.rfind("val_loss", 0) == 0 || p.key.rfind("val.loss", 0) == 0)
+            valLoss_ = p.value;
+}
+
+void BatchPrinter::event(const RunEvent& e) {
+    if (verbose_ || shownByDefault(e.type)) line(formatEvent(e));
+}
 
 void BatchPrinter::progress(const Progress& p) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -134,15 +161,25 @@ void BatchPrinter::progress(const Progress& p) {
     const bool first = !haveProgress_;
     last_ = p;
     haveProgress_ = true;
+    if (first) {
+        rateStep0_ = p.step;
+        rateT0_ = now;
+    }
     if (live_) {
         if (first || p.step == p.totalSteps || now - lastDraw_ > std::chrono::milliseconds(100)) redrawLocked();
         return;
     }
     const bool epochChanged = p.epoch != lastEpoch_;
     lastEpoch_ = p.epoch;
-    const bool due = std::chrono::duration<double>(now - lastPlain_).count() >= plainEvery_;
+    double every = plainEvery_;
+    if (spread_ > 0 && rateStep0_ >= 0) {
+        // The run's expected length from its ETA, so a long run prints about spread_ lines, not one per interval.
+        const double elapsed = std::chrono::duration<double>(now - rateT0_).count();
+        if (std::isfinite(p.etaSeconds) && p.etaSeconds > 0) every = std::max(every, (elapsed + p.etaSeconds) / spread_);
+    }
+    const bool due = std::chrono::duration<double>(now - lastPlain_).count() >= every;
     if (first || epochChanged || due || (p.totalSteps > 0 && p.step == p.totalSteps)) {
-        std::fprintf(out_, "%s\n", qPrintable(progressText(p, false)));
+        std::fprintf(out_, "%s\n", qPrintable(progressText(p, false, rateLocked(p))));
         std::fflush(out_);
         lastPlain_ = now;
     }
@@ -155,9 +192,12 @@ void BatchPrinter::runFinished(RunStatus st, const QJsonObject& final) {
         std::fputs("\n", out_);
         barShown_ = false;
     }
-    std::fprintf(out_, "run %s", toString(st));
-    if (final.contains("error")) std::fprintf(out_, ": %s", qPrintable(final.value("error").toString()));
-    std::fputs("\n", out_);
+    // A finished run is summed up by the result block; anything else says how it ended here.
+    if (st != RunStatus::Finished || final.contains("error")) {
+        std::fprintf(out_, "run %s", toString(st));
+        if (final.contains("error")) std::fprintf(out_, ": %s", qPrintable(final.value("error").toString()));
+        std::fputs("\n", out_);
+    }
     std::fflush(out_);
 }
 

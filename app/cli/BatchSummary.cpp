@@ -4,6 +4,7 @@
 
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <algorithm>
 
 namespace hpt::cli {
 
@@ -28,10 +29,25 @@ void BatchSummary::metrics(const std::vector<MetricPoint>& m) {
     }
 }
 
+void BatchSummary::addSegmentLocked(const QString& phase, int64_t first, int64_t last) {
+    if (last < first) return;
+    segments_.append(QJsonObject{{"phase", phase}, {"first", double(first)}, {"last", double(last)},
+                                 {"steps", double(last - first + 1)}});
+}
+
 void BatchSummary::event(const RunEvent& e) {
-    if (e.type != "phase") return;
     std::lock_guard<std::mutex> lock(mutex_);
+    if (e.type == "start") {
+        startStep_ = segStart_ = e.step;
+        phase_ = e.payload.value("phase").toString(phase_);
+        return;
+    }
+    if (e.type != "phase") return;
     const QString to = e.payload.value("to").toString();
+    // The step of a phase event was trained in the phase it leaves.
+    addSegmentLocked(e.payload.value("from").toString(phase_), segStart_ + 1, e.step);
+    segStart_ = e.step;
+    if (!to.isEmpty()) phase_ = to;
     // The first entry into a phase is its switch step (a failed t-test can send DUAL back).
     if (!to.isEmpty() && !phaseSteps_.contains(to)) phaseSteps_.insert(to, double(e.step));
 }
@@ -45,12 +61,39 @@ void BatchSummary::runFinished(RunStatus st, const QJsonObject& final) {
     std::lock_guard<std::mutex> lock(mutex_);
     status_ = toString(st);
     final_ = final;
+    const int64_t steps = final.value("steps").toInteger(step_);
+    addSegmentLocked(phase_, segStart_ + 1, steps);
+    if (startStep_ > 0) {
+        // Resumed: the steps before it, split where the engine says it switched.
+        QJsonArray before;
+        const int64_t dual = final.value("dual_step").toInteger(-1), sw = final.value("switch_step").toInteger(-1);
+        int64_t first = 1;
+        auto add = [&](const char* ph, int64_t last) {
+            last = std::min(last, startStep_);
+            if (last >= first)
+                before.append(QJsonObject{{"phase", ph}, {"first", double(first)}, {"last", double(last)},
+                                          {"steps", double(last - first + 1)}});
+            first = std::max(first, last + 1);
+        };
+        add("FULL", dual >= 0 ? dual : startStep_);
+        if (dual >= 0) add("DUAL", sw >= 0 ? sw : startStep_);
+        if (sw >= 0) add("LORA", startStep_);
+        for (const auto& s : segments_) before.append(s);
+        segments_ = before;
+        startStep_ = 0;
+    }
+}
+
+QJsonArray BatchSummary::segments() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return segments_;
 }
 
 QJsonObject BatchSummary::toJson() const {
     std::lock_guard<std::mutex> lock(mutex_);
     QJsonObject o{{"run_name", name_}, {"status", status_}, {"steps", double(step_)}, {"seed", double(seed_)},
-                  {"checkpoint_dir", checkpointDir_}, {"final", final_}, {"phase_steps", phaseSteps_}};
+                  {"checkpoint_dir", checkpointDir_}, {"final", final_}, {"phase_steps", phaseSteps_},
+                  {"segments", segments_}};
     // Test metrics: the engine's "test" block when present, else the numeric top-level values.
     QJsonObject metrics = final_.value("test").toObject();
     if (metrics.isEmpty())

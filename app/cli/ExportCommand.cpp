@@ -2,6 +2,7 @@
 // events, configuration and record, as CSV files for spreadsheets or as one
 // JSON document on stdout for scripts.
 #include "cli/Command.h"
+#include "cli/StoreArgument.h"
 
 #include "gui/ChartExport.h"
 #include "store/Store.h"
@@ -12,6 +13,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <cmath>
@@ -110,7 +112,7 @@ int runExport(const QStringList& args) {
     p.setApplicationDescription("Export one run: --csv DIR writes metrics.csv, events.csv, config.json and run.json;\n"
                                 "--json prints the run record with its metrics and events on stdout.");
     p.addHelpOption();
-    p.addOption({"store", "Run store file (default: $HPT_STORE, else the per-user store).", "FILE"});
+    hpt::cli::addStoreOption(p);
     p.addOption({"run", "The run id (see `hpt runs`).", "ID"});
     p.addOption({"csv", "Write CSV and JSON files into DIR (created if missing).", "DIR"});
     p.addOption({"json", "Print JSON on stdout."});
@@ -146,7 +148,12 @@ int runExport(const QStringList& args) {
         return hpt::cli::BadArguments;
     }
     try {
-        const QString path = p.isSet("store") ? p.value("store") : hpt::Store::defaultPath();
+        bool named = false;
+        const QString path = hpt::cli::storeArgument(p, &named);
+        if (named && !QFileInfo::exists(path)) {
+            std::fprintf(stderr, "error: %s: does not exist; check the path.\n", qPrintable(path));
+            return hpt::cli::BadArguments;
+        }
         const hpt::Store store(path, true);
         if (!store.hasRun(run)) {
             std::fprintf(stderr, "error: %s: there is no run %lld; `hpt runs --store %s` lists the runs.\n",

@@ -1,7 +1,8 @@
-// `hpt runs [--store FILE] [--json] [--recover]`: the runs in a store, one line
+// `hpt runs [STORE.sqlite | --store FILE] [--json] [--recover]`: the runs in a store, one line
 // each (or JSON for scripts). --recover first marks runs whose writer is gone
 // as interrupted.
 #include "cli/Command.h"
+#include "cli/StoreArgument.h"
 
 #include "config/Names.h"
 #include "store/Store.h"
@@ -36,12 +37,13 @@ int runRuns(const QStringList& args) {
     QCommandLineParser p;
     p.setApplicationDescription("List the runs in a run store.");
     p.addHelpOption();
-    p.addOption({"store", "Run store file (default: $HPT_STORE, else the per-user store).", "FILE"});
+    hpt::cli::addStoreOption(p);
     p.addOption({"json", "Print JSON (an array of runs) for scripts."});
     p.addOption({"recover", "First mark runs whose writer process is gone as interrupted (writes to the store)."});
     if (!hpt::cli::parseOrFail(p, args)) return hpt::cli::BadArguments;
-    const QString path = p.isSet("store") ? p.value("store") : hpt::Store::defaultPath();
     try {
+        bool named = false;
+        const QString path = hpt::cli::storeArgument(p, &named);
         std::vector<hpt::RunSummary> runs;
         if (QFileInfo::exists(path)) {
             // Read-write when allowed so an older schema is migrated; listing itself writes nothing.
@@ -56,7 +58,7 @@ int runRuns(const QStringList& args) {
                 if (!r.damaged.isEmpty())
                     std::fprintf(stderr, "warning: damaged: field %s of run %lld is not valid JSON; listed with what "
                                          "could be read\n", qPrintable(r.damaged.join(", ")), static_cast<long long>(r.id));
-        } else if (p.isSet("store")) {
+        } else if (named) {
             std::fprintf(stderr, "error: %s: does not exist; check the path.\n", qPrintable(path));
             return hpt::cli::BadArguments;
         }
@@ -92,4 +94,4 @@ int runRuns(const QStringList& args) {
 
 }  // namespace
 
-HPT_COMMAND("runs", "List the runs in a run store (--store FILE, --json)", runRuns);
+HPT_COMMAND("runs", "List the runs in a run store (STORE.sqlite or --store FILE, --json)", runRuns);

@@ -137,6 +137,24 @@ std::vector<Marker> addEventMarkers(QCustomPlot& plot, const RunData& run, const
     return markers;
 }
 
+}  // namespace
+
+double perPhaseTotal(const RunData& run, const std::string& role, const QString& phase, const std::string& metric,
+                     const std::vector<PhaseSpan>& spans) {
+    // The engine's per-phase totals ("device.<role>.<PHASE>.<metric>", cumulative): exact however
+    // sparse the samples, and equal to final.devices_per_phase at the end.
+    if (const auto* s = run.find("device." + role + "." + phase.toStdString() + "." + metric)) return s->last();
+    // Runs stored before those series existed: the cumulative total's increase over the phase's spans.
+    const auto* s = run.find("device." + role + "." + metric);
+    double v = 0;
+    if (s)
+        for (const auto& sp : spans)
+            if (sp.phase == phase) v += s->valueAtStep(sp.endStep) - s->valueAtStep(sp.startStep);
+    return v;
+}
+
+namespace {
+
 // Cumulative per-device metric, stacked: each band is one device's share.
 void drawStackedDevices(QCustomPlot& plot, const RunData& run, const ChartOptions& o, const std::string& metric,
                         const QString& unit) {
@@ -181,21 +199,24 @@ void drawStackedDevices(QCustomPlot& plot, const RunData& run, const ChartOption
     plot.yAxis->setLabel(QString("cumulative %1").arg(unit));
     addPhaseBands(plot, plot.axisRect(), run, o);
 
-    // Per phase: the cumulative value's increase during each phase, stacked by device.
+    // Per phase: each device's total in each phase, stacked by device.
     auto* rect = new QCPAxisRect(&plot);
     plot.plotLayout()->addElement(0, 1, rect);
     plot.plotLayout()->setColumnStretchFactor(0, 2.2);
     plot.plotLayout()->setColumnStretchFactor(1, 1);
     const auto spans = run.phases();
+    QStringList phases;  // in order of first entry; a phase entered twice is one bar
+    for (const auto& sp : spans)
+        if (!phases.contains(sp.phase)) phases << sp.phase;
     QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
-    for (int i = 0; i < int(spans.size()); ++i) ticker->addTick(i + 1, spans[i].phase);
+    for (int i = 0; i < int(phases.size()); ++i) ticker->addTick(i + 1, phases[i]);
     rect->axis(QCPAxis::atBottom)->setTicker(ticker);
-    rect->axis(QCPAxis::atBottom)->setRange(0.4, spans.size() + 0.6);
+    rect->axis(QCPAxis::atBottom)->setRange(0.4, phases.size() + 0.6);
     rect->axis(QCPAxis::atBottom)->setLabel("phase");
     rect->axis(QCPAxis::atLeft)->setLabel(QString("per phase %1").arg(unit));
     QCPBars* lower = nullptr;
     double maxTotal = 0;
-    std::vector<double> totals(spans.size(), 0.0);
+    std::vector<double> totals(phases.size(), 0.0);
     for (const auto& r : roles) {
         const auto* s = run.find("device." + r + "." + metric);
         if (!s) continue;
@@ -205,8 +226,8 @@ void drawStackedDevices(QCustomPlot& plot, const RunData& run, const ChartOption
         bars->setWidth(0.6);
         bars->setPen(QPen(deviceColor(r).darker(130)));
         bars->setBrush(deviceColor(r));
-        for (int i = 0; i < int(spans.size()); ++i) {
-            const double v = s->valueAtStep(spans[i].endStep) - s->valueAtStep(spans[i].startStep);
+        for (int i = 0; i < int(phases.size()); ++i) {
+            const double v = perPhaseTotal(run, r, phases[i], metric, spans);
             bars->addData(i + 1, v);
             totals[i] += v;
         }
@@ -356,6 +377,22 @@ std::vector<Marker> drawChart(QCustomPlot& plot, ChartKind kind, const RunData& 
                    : kind == ChartKind::Writes ? "no ReRAM writes recorded (no reram device, or none yet)"
                                                : "no data yet");
         t->setColor(QColor(128, 128, 128));
+    }
+    // A constant series (a fixed learning rate) has a zero-height range: centre the axis on its value.
+    bool found = false;
+    QCPRange data;
+    for (int i = 0; i < plot.graphCount(); ++i) {
+        if (plot.graph(i)->valueAxis() != plot.yAxis) continue;
+        bool f = false;
+        const QCPRange r = plot.graph(i)->getValueRange(f, QCP::sdBoth);
+        if (!f) continue;
+        data = found ? QCPRange(std::min(data.lower, r.lower), std::max(data.upper, r.upper)) : r;
+        found = true;
+    }
+    if (found && data.size() <= std::abs(data.center()) * 1e-9) {
+        const double c = data.center();
+        if (plot.yAxis->scaleType() == QCPAxis::stLogarithmic && c > 0) plot.yAxis->setRange(c / 2, c * 2);
+        else plot.yAxis->setRange(c - (c != 0 ? std::abs(c) * 0.2 : 1), c + (c != 0 ? std::abs(c) * 0.2 : 1));
     }
     // A little headroom so the phase labels do not sit on the curve.
     if (plot.yAxis->scaleType() == QCPAxis::stLinear) {

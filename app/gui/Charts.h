@@ -36,6 +36,12 @@ QColor deviceColor(const std::string& role);
 // A one-line human summary of an event (t-test: t, p, df, decision).
 QString describeEvent(const RunEvent& e);
 
+// A device's total of `metric` ("energy_j", "time_s") in one phase, as the per-phase bars show it:
+// the engine's per-phase series when the run has them (so it equals final.devices_per_phase),
+// else the cumulative series' increase over that phase's spans.
+double perPhaseTotal(const RunData& run, const std::string& role, const QString& phase, const std::string& metric,
+                     const std::vector<PhaseSpan>& spans);
+
 // Clears the plot and draws `kind`; returns the event markers for hover tooltips.
 std::vector<Marker> drawChart(QCustomPlot& plot, ChartKind kind, const RunData& run, const ChartOptions& opt);
 // Compare view: the same metric of several runs overlaid on shared axes.

@@ -180,6 +180,25 @@ void CompareView::fillSummary() {
     for (const auto& r : runs_) for (const auto& d : r.devices()) roles.insert(d);
     QStringList rowNames{"status / final phase", "test RMSE", "test NSE", "steps", "step of switch to DUAL",
                          "step of switch to LORA", "wall time [s]"};
+    // Skill against each baseline any of the runs was tested against (final.test.skill).
+    std::vector<QJsonObject> finals(runs_.size());
+    QStringList statuses;
+    QStringList baselines;
+    for (size_t c = 0; c < runs_.size(); ++c) {
+        QString status;
+        if (store_ && c < ids_.size()) {
+            try {
+                const auto s = store_->summary(ids_[c]);
+                finals[c] = s.final;
+                status = s.status;
+            } catch (const std::exception&) {
+            }
+        }
+        statuses << status;
+        for (const auto& b : finals[c].value("test").toObject().value("skill").toObject().keys())
+            if (!baselines.contains(b)) baselines << b;
+    }
+    for (const auto& b : baselines) rowNames << QString("skill vs %1").arg(b);
     for (const auto& role : roles) rowNames << QString("energy %1 [J]").arg(QString::fromStdString(role));
     for (const auto& role : roles) rowNames << QString("time %1 [s]").arg(QString::fromStdString(role));
     rowNames << "energy total [J]" << "ReRAM cell writes";
@@ -192,16 +211,8 @@ void CompareView::fillSummary() {
     for (int i = 0; i < rowNames.size(); ++i) summary_->setItem(i, 0, new QTableWidgetItem(rowNames[i]));
     for (int c = 0; c < int(runs_.size()); ++c) {
         const auto& r = runs_[c];
-        QJsonObject final;
-        QString status;
-        if (store_ && c < int(ids_.size())) {
-            try {
-                const auto s = store_->summary(ids_[c]);
-                final = s.final;
-                status = s.status;
-            } catch (const std::exception&) {
-            }
-        }
+        const QJsonObject& final = finals[c];
+        const QString status = statuses[c];
         const auto spans = r.phases();
         auto switchStep = [&](const char* phase) {
             for (const auto& s : spans) if (s.phase == phase) return s.startStep;
@@ -211,6 +222,11 @@ void CompareView::fillSummary() {
         vals << (status.isEmpty() ? "" : status + " / ") + (spans.empty() ? "" : spans.back().phase);
         vals << num(finalRmse(final)) << num(finalNse(final)) << num(r.lastStep(), 10) << num(switchStep("DUAL"), 10)
              << num(switchStep("LORA"), 10) << num(r.lastWall());
+        const QJsonObject skill = final.value("test").toObject().value("skill").toObject();
+        for (const auto& b : baselines) {
+            const QJsonObject o = skill.value(b).toObject();
+            vals << (o.isEmpty() ? QString("—") : !o.value("comparable").toBool(true) ? QString("not comparable") : num(o.value("skill").toDouble()));
+        }
         double total = 0;
         bool any = false;
         for (const auto& role : roles) {

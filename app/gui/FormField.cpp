@@ -42,8 +42,13 @@ QJsonValue FormField::read(QString* why) const {
         return t;
     case List: {
         QJsonArray a;
-        for (const auto& part : t.split(',', Qt::SkipEmptyParts))
-            if (!part.trimmed().isEmpty()) a.append(part.trimmed());
+        // Numbers stay numbers ("2018, 2020" → [2018, 2020]: a list of years must not become strings).
+        for (const auto& part : t.split(',', Qt::SkipEmptyParts)) {
+            bool num = false;
+            const double x = part.trimmed().toDouble(&num);
+            if (num && std::isfinite(x)) a.append(x);
+            else if (!part.trimmed().isEmpty()) a.append(part.trimmed());
+        }
         if (a.isEmpty() && !allowEmpty) return fail("give at least one entry (comma-separated)");
         return a;
     }

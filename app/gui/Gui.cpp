@@ -4,6 +4,7 @@
 #include "gui/MainWindow.h"
 #include "gui/RunBrowser.h"
 #include "gui/StudyCharts.h"
+#include "gui/SetupView.h"
 #include "plugin/PluginHost.h"
 #include "store/Store.h"
 
@@ -53,7 +54,9 @@ int run(QApplication& app, const QCommandLineParser& options) {
     if (store.isEmpty() || (pos.isEmpty() && !QFileInfo::exists(store))) store = Store::defaultPath();
     w.show();
     if (!w.openStore(store) && !pos.isEmpty()) w.openStore(Store::defaultPath());
-    if (!pos.isEmpty()) w.tabs()->setCurrentWidget(w.runBrowser());
+    // A store named on the command line opens on its runs; an empty one on Setup, where a run starts.
+    if (!pos.isEmpty()) w.tabs()->setCurrentWidget(w.store() && !w.store()->runs().empty() ? static_cast<QWidget*>(w.runBrowser())
+                                                                                        : static_cast<QWidget*>(w.setupView()));
     return app.exec();
 }
 

@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QTimer>
@@ -86,8 +87,13 @@ LiveView::LiveView(QWidget* parent) : QWidget(parent) {
     log_->setColumnWidth(1, 50);
     log_->setColumnWidth(2, 110);
 
+    // On a small screen the charts scroll rather than squeeze below their minimum (which clipped axis titles).
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(grid);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
     auto* split = new QSplitter(Qt::Vertical);
-    split->addWidget(grid);
+    split->addWidget(scroll);
     split->addWidget(log_);
     breakdown_ = new CostBreakdownView;
     split->addWidget(breakdown_);

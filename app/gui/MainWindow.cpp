@@ -4,6 +4,7 @@
 #include "gui/CompareView.h"
 #include "gui/ExportDialog.h"
 #include "gui/LiveView.h"
+#include "gui/Resources.h"
 #include "gui/RunBrowser.h"
 #include "gui/RunController.h"
 #include "gui/SetupView.h"
@@ -28,6 +29,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -60,7 +62,10 @@ MainWindow::MainWindow(PluginHost& host, QWidget* parent) : QMainWindow(parent),
     statusBar()->addPermanentWidget(storeLabel_);
 
     connect(setup_, &SetupView::startRequested, this, &MainWindow::startRun);
-    connect(setup_, &SetupView::fileUsed, this, [this](const QString& p) { addRecent("recent/experiments", p); });
+    connect(setup_, &SetupView::fileUsed, this, [this](const QString& p) {
+        addRecent("recent/experiments", p);
+        QSettings().setValue("setup/last", setup_->experiment());  // the next start opens on it
+    });
     connect(setup_, &SetupView::validityChanged, this, [this](bool ok) { startAct_->setEnabled(ok && !controller_->isRunning()); });
     connect(live_, &LiveView::pauseRequested, controller_, &RunController::pause);
     connect(live_, &LiveView::stopRequested, this, &MainWindow::stopRun);
@@ -97,12 +102,35 @@ MainWindow::MainWindow(PluginHost& host, QWidget* parent) : QMainWindow(parent),
     QSettings s;
     restoreGeometry(s.value("window/geometry").toByteArray());
     restoreState(s.value("window/state").toByteArray());
+    fitToScreen();
     tabs_->setCurrentIndex(s.value("window/tab", 0).toInt());
-    if (s.contains("setup/last")) setup_->setExperiment(s.value("setup/last").toJsonObject());
+    // Open on something runnable: the last experiment this user ran, loaded or saved, else default.json.
+    if (s.contains("setup/last")) {
+        setup_->setExperiment(s.value("setup/last").toJsonObject());
+    } else if (const QString d = resourceFile("experiments/default.json"); !d.isEmpty()) {
+        try {
+            setup_->loadFile(d);
+        } catch (const std::exception& e) {
+            statusBar()->showMessage(QString("Could not load %1: %2").arg(d, e.what()), 8000);
+        }
+    }
     updateTitle();
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::fitToScreen() {
+    // A first start (no saved geometry) or a geometry saved on a bigger screen: fit the available area.
+    const QScreen* sc = screen() ? screen() : QGuiApplication::primaryScreen();
+    if (!sc) return;
+    const QRect avail = sc->availableGeometry();
+    const QSize want = QSize(1280, 800).boundedTo(avail.size() * 0.95);
+    if (!QSettings().contains("window/geometry")) resize(want);
+    if (width() > avail.width() || height() > avail.height()) {
+        resize(size().boundedTo(avail.size()));
+        move(avail.topLeft());
+    }
+}
 
 void MainWindow::buildMenus() {
     auto* file = menuBar()->addMenu("&File");
@@ -162,6 +190,20 @@ void MainWindow::buildMenus() {
     logAct->setCheckable(true);
     connect(logAct, &QAction::toggled, this, [this](bool on) { live_->chart(ChartKind::Loss)->setLogScale(on); });
     view->addAction("Reload runs", QKeySequence::Refresh, browser_, &RunBrowser::reload);
+    // The selected runs, or every stored run when fewer than two are selected.
+    view->addAction("Compare runs", QKeySequence("Ctrl+Shift+C"), this, [this] {
+        std::vector<int64_t> ids = browser_->selectedRuns();
+        if (ids.size() < 2 && store_) {
+            ids.clear();
+            for (const auto& r : store_->runs()) ids.push_back(r.id);
+        }
+        if (ids.size() < 2) {
+            statusBar()->showMessage("Compare needs two or more runs.", 5000);
+            return;
+        }
+        compare_->setRuns(ids);
+        tabs_->setCurrentWidget(compare_);
+    });
 
     auto* help = menuBar()->addMenu("&Help");
     help->addAction("&Plugins…", this, &MainWindow::showPlugins);

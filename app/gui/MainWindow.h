@@ -59,6 +59,8 @@ private:
     void fillRecent(QMenu* menu, const QString& key);
     void runFinished(int status, const QString& error);
     void updateTitle();
+    // The default size (1280×800), never larger than the screen's available area.
+    void fitToScreen();
 
     PluginHost& host_;
     std::unique_ptr<Store> store_;

@@ -2,6 +2,7 @@
 
 #include "gui/CsvExport.h"
 #include "gui/StoreRunData.h"
+#include "stats/Skill.h"
 #include "store/Store.h"
 
 #include <QFileDialog>
@@ -38,7 +39,7 @@ QString duration(double s) {
 RunBrowser::RunBrowser(QWidget* parent) : QWidget(parent) {
     model_ = new QStandardItemModel(0, ColumnCount, this);
     model_->setHorizontalHeaderLabels({"id", "name", "model", "dataset", "mapping", "status", "test RMSE", "test NSE",
-                                       "energy [J]", "duration", "tags", "created (UTC)", "notes"});
+                                       "skill", "energy [J]", "duration", "tags", "created (UTC)", "notes"});
     proxy_ = new QSortFilterProxyModel(this);
     proxy_->setSourceModel(model_);
     proxy_->setSortRole(Qt::UserRole);
@@ -155,7 +156,12 @@ void RunBrowser::reload() {
             st->setToolTip(QString("damaged: field %1 of run %2 is not valid JSON").arg(r.damaged.join(", ")).arg(r.id));
         }
         row << st;
-        row << numberItem(finalRmse(r.final)) << numberItem(finalNse(r.final)) << numberItem(finalEnergy(r.final));
+        row << numberItem(finalRmse(r.final)) << numberItem(finalNse(r.final));
+        // Skill against the hardest comparable baseline (the one a result must beat); all of them in the tooltip.
+        const QJsonObject skill = r.final.value("test").toObject().value("skill").toObject();
+        auto* sk = numberItem(worstComparableSkill(skill));
+        sk->setToolTip(skillText(skill));
+        row << sk << numberItem(finalEnergy(r.final));
         auto* dur = new QStandardItem(duration(r.durationS));
         dur->setData(r.durationS, Qt::UserRole);
         row << dur << text(r.tags.join(", ")) << text(r.createdAt) << text(r.notes);

@@ -22,7 +22,7 @@ namespace hpt::gui {
 class RunBrowser : public QWidget {
     Q_OBJECT
 public:
-    enum Column { Id, Name, Model, Dataset, Mapping, Status, Rmse, Nse, Energy, Duration, Tags, Created, Notes, ColumnCount };
+    enum Column { Id, Name, Model, Dataset, Mapping, Status, Rmse, Nse, Skill, Energy, Duration, Tags, Created, Notes, ColumnCount };
     explicit RunBrowser(QWidget* parent = nullptr);
     void setStore(Store* store);  // not owned; nullptr = no store open
     QTableView* table() const { return table_; }

@@ -1,5 +1,7 @@
 #include "gui/SetupView.h"
 
+#include "gui/Resources.h"
+
 #include "config/Experiment.h"
 #include "plugin/PluginHost.h"
 
@@ -7,6 +9,8 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -18,6 +22,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QProcess>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QScrollArea>
@@ -88,6 +94,8 @@ SetupView::SetupView(const PluginHost& host, QWidget* parent) : QWidget(parent),
         devices_.push_back(s);
     }
 
+    dataCheck_ = new DataCheck(host_, this);
+    connect(dataCheck_, &DataCheck::checked, this, &SetupView::validateNow);
     debounce_ = new QTimer(this);
     debounce_->setSingleShot(true);
     debounce_->setInterval(150);
@@ -257,9 +265,56 @@ QWidget* SetupView::buildGeneral() {
     ex->addRow("Data folder", row);
     badge_ = new QLabel;
     badge_->setObjectName("datasetBadge");
+    badge_->setWordWrap(true);
     ex->addRow("Data", badge_);
+    // When the data cannot be read: what is missing, where it was looked for, and three ways on.
+    dataPanel_ = new QWidget;
+    dataPanel_->setObjectName("dataPanel");
+    auto* dp = new QVBoxLayout(dataPanel_);
+    dp->setContentsMargins(0, 0, 0, 0);
+    dataMessage_ = new QLabel;
+    dataMessage_->setObjectName("dataMessage");
+    dataMessage_->setWordWrap(true);
+    dataMessage_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    dp->addWidget(dataMessage_);
+    auto* buttons = new QHBoxLayout;
+    auto* choose = new QPushButton("Choose folder…");
+    choose->setObjectName("chooseDataFolder");
+    choose->setToolTip("A folder holding the dataset's files (or its subfolder)");
+    connect(choose, &QPushButton::clicked, pick, &QToolButton::click);
+    downloadButton_ = new QPushButton("Download");
+    downloadButton_->setObjectName("downloadData");
+    downloadButton_->setToolTip("Run datasets/download for this dataset (public originals, SHA-256 checked)");
+    connect(downloadButton_, &QPushButton::clicked, this, &SetupView::startDownload);
+    twinButton_ = new QPushButton("Use the synthetic twin");
+    twinButton_->setObjectName("useSyntheticTwin");
+    twinButton_->setToolTip("Train on the dataset's documented synthetic twin instead (labelled SYNTHETIC everywhere)");
+    connect(twinButton_, &QPushButton::clicked, this, [this] {
+        for (auto& f : dataset_.fields)
+            if (f.key == "dataset.params.source") f.write(QJsonValue("synthetic"));
+        validateNow();
+    });
+    auto* again = new QPushButton("Check again");
+    again->setObjectName("checkDataAgain");
+    again->setToolTip("Look for the files again (after copying them by hand)");
+    connect(again, &QPushButton::clicked, this, [this] {
+        dataCheck_->forget();
+        validateNow();
+    });
+    buttons->addWidget(choose);
+    buttons->addWidget(again);
+    buttons->addWidget(downloadButton_);
+    buttons->addWidget(twinButton_);
+    buttons->addStretch();
+    dp->addLayout(buttons);
+    downloadProgress_ = new QProgressBar;
+    downloadProgress_->setObjectName("downloadProgress");
+    downloadProgress_->setVisible(false);
+    dp->addWidget(downloadProgress_);
+    dataPanel_->setVisible(false);
+    ex->addRow(dataPanel_);
     v->addWidget(buildPluginSection(dataset_, "Dataset", extra));
-    connect(dataset_.plugin, &QComboBox::currentTextChanged, this, &SetupView::updateBadge);
+    connect(dataset_.plugin, &QComboBox::currentTextChanged, this, &SetupView::scheduleValidate);
     return box;
 }
 
@@ -425,22 +480,90 @@ void SetupView::applyModelDefaults() {
 
 void SetupView::updateBadge() {
     const PluginRecord* rec = record(dataset_);
+    const bool problem = data_.state == DataStatus::Missing || data_.state == DataStatus::Failed;
+    dataPanel_->setVisible(problem || (download_ && download_->state() != QProcess::NotRunning));
     if (!rec) {
         badge_->setText("<span style='color:#c62828'>no dataset plugin loaded</span>");
         return;
     }
-    const bool synthetic = rec->meta.value("synthetic").toBool();
-    // A real-data plugin without files falls back to its synthetic twin when it has one.
-    const bool twin = !synthetic && dataDir_->text().trimmed().isEmpty() && rec->meta.value("synthetic_twin").toBool();
-    if (synthetic)
-        badge_->setText("<span style='background:#ef6c00;color:white;padding:2px 6px;font-weight:bold'>&nbsp;SYNTHETIC&nbsp;</span> generated data");
-    else if (twin)
-        badge_->setText("<span style='background:#2e7d32;color:white;font-weight:bold'>&nbsp;REAL&nbsp;</span> "
-                        "if found in the default places, else <b>synthetic twin</b>");
-    else
-        badge_->setText("<span style='background:#2e7d32;color:white;font-weight:bold'>&nbsp;REAL&nbsp;</span> measured data");
     badge_->setToolTip(rec->meta.value("source").toString(rec->description));
-    badge_->setProperty("synthetic", synthetic);
+    badge_->setProperty("synthetic", data_.state == DataStatus::Ok && data_.synthetic);
+    // REAL or SYNTHETIC only once the plugin has said which (a twin may stand in for missing files);
+    // a plugin whose metadata says synthetic reads no files and is known at once.
+    if (rec->meta.value("synthetic").toBool()) {
+        badge_->setProperty("synthetic", true);
+        badge_->setText("<span style='background:#ef6c00;color:white;font-weight:bold'>&nbsp;SYNTHETIC&nbsp;</span> generated data");
+    } else if (!errors_.empty() && data_.state == DataStatus::Checking) {
+        badge_->setText("<span style='color:gray'>not checked yet: fix the configuration first</span>");
+    } else if (data_.state == DataStatus::Checking) {
+        badge_->setText("<span style='color:gray'>checking the data…</span>");
+    } else if (data_.state == DataStatus::Ok) {
+        badge_->setText(data_.synthetic
+                            ? "<span style='background:#ef6c00;color:white;font-weight:bold'>&nbsp;SYNTHETIC&nbsp;</span> generated data"
+                            : "<span style='background:#2e7d32;color:white;font-weight:bold'>&nbsp;REAL&nbsp;</span> measured data");
+    } else {
+        badge_->setText(data_.state == DataStatus::Missing
+                            ? "<span style='background:#c62828;color:white;font-weight:bold'>&nbsp;MISSING&nbsp;</span> the dataset's files are not on this machine"
+                            : "<span style='background:#c62828;color:white;font-weight:bold'>&nbsp;UNREADABLE&nbsp;</span> the dataset's files cannot be read");
+    }
+    if (!problem) return;
+    dataMessage_->setText(data_.message);
+    // Offer what exists: the download script with a manifest entry, a twin when the plugin has one.
+    bool inManifest = false;
+    QFile manifest(resourceFile("datasets/manifest.tsv"));
+    if (!resourceFile("datasets/download").isEmpty() && manifest.open(QIODevice::ReadOnly))
+        for (const QByteArray& l : manifest.readAll().split('\n'))
+            if (l.startsWith(dataset_.plugin->currentText().toUtf8() + '\t')) inManifest = true;
+    downloadButton_->setVisible(inManifest);
+    bool twin = false;
+    for (const auto& spec : rec->params)
+        if (spec.name == "source" && spec.choices.contains("synthetic")) twin = true;
+    twinButton_->setVisible(twin);
+}
+
+void SetupView::startDownload() {
+    if (download_ && download_->state() != QProcess::NotRunning) return;
+    const QString script = resourceFile("datasets/download"), name = dataset_.plugin->currentText();
+    int files = 0;
+    QFile manifest(resourceFile("datasets/manifest.tsv"));
+    if (manifest.open(QIODevice::ReadOnly))
+        for (const QByteArray& l : manifest.readAll().split('\n'))
+            if (l.startsWith(name.toUtf8() + '\t')) ++files;
+    if (!download_) {
+        download_ = new QProcess(this);
+        download_->setProcessChannelMode(QProcess::MergedChannels);
+        connect(download_, &QProcess::readyRead, this, [this] {
+            // One "ok" / "verified" line per file done: the bar counts files.
+            while (download_->canReadLine()) {
+                const QString l = QString::fromUtf8(download_->readLine()).trimmed();
+                if (l.startsWith("ok") || l.startsWith("verified"))
+                    downloadProgress_->setValue(std::min(downloadProgress_->maximum(), downloadProgress_->value() + 1));
+                downloadProgress_->setFormat(l.left(80) + "  (%v/%m files)");
+                dataMessage_->setText(dataMessage_->text().section("\n\n", 0, 0) + "\n\n" + l);
+            }
+        });
+        connect(download_, &QProcess::finished, this, [this](int code, QProcess::ExitStatus st) {
+            downloadButton_->setEnabled(true);
+            downloadProgress_->setVisible(false);
+            if (st != QProcess::NormalExit || code != 0)
+                dataMessage_->setText(dataMessage_->text() + QString("\n\ndatasets/download failed (exit %1): see the lines above.").arg(code));
+            dataCheck_->forget();  // the files may be there now
+            validateNow();
+        });
+    }
+    QStringList args{script, "--only", name};
+    if (!dataDir_->text().trimmed().isEmpty()) args << "--dest" << dataDir_->text().trimmed();
+    downloadProgress_->setRange(0, std::max(1, files));
+    downloadProgress_->setValue(0);
+    downloadProgress_->setVisible(true);
+    downloadButton_->setEnabled(false);
+    download_->start("bash", args);
+}
+
+bool SetupView::waitForDataCheck(int timeoutMs) {
+    const bool idle = dataCheck_->waitForIdle(timeoutMs);
+    QCoreApplication::processEvents();
+    return idle;
 }
 
 QJsonObject SetupView::pluginParams(const PluginSection& s, QString* badKey, QString* why) const {
@@ -551,6 +674,7 @@ void SetupView::scheduleValidate() {
 
 void SetupView::validateNow() {
     debounce_->stop();
+    const bool was = isValid();  // before data_ changes below, so a finished data check is signalled
     std::vector<std::pair<QString, QString>> errs;
     std::vector<FormField> all = fields_;
     for (const auto* s : {&model_, &dataset_}) all.insert(all.end(), s->fields.begin(), s->fields.end());
@@ -592,9 +716,10 @@ void SetupView::validateNow() {
     checkPlugin(dataset_, "name");
     for (const auto& s : devices_) checkPlugin(s, "plugin");
     // Then the engine's own resolver: everything a run would reject is rejected here, as typed.
+    QJsonObject resolved;
     if (errs.empty()) {
         try {
-            resolveExperiment(e, host_);
+            resolved = resolveExperiment(e, host_);
         } catch (const Error& err) {
             const QString where = QString::fromStdString(err.where());
             QString msg = QString::fromUtf8(err.what());
@@ -603,6 +728,15 @@ void SetupView::validateNow() {
         } catch (const std::exception& err) {
             errs.push_back({QString(), QString::fromUtf8(err.what())});
         }
+    }
+
+    // Then the data, as the run would read it (once per dataset, parameters and folder).
+    data_ = DataStatus{};
+    if (errs.empty()) {
+        const QJsonObject d = resolved.value("dataset").toObject();
+        data_ = dataCheck_->request(d.value("name").toString(), d.value("params").toObject(), d.value("data_dir").toString());
+        if (data_.state == DataStatus::Missing || data_.state == DataStatus::Failed)
+            errs.push_back({"dataset.data_dir", data_.message});
     }
 
     // Mark every field: the reason on the bad ones, clean on the rest.
@@ -619,16 +753,17 @@ void SetupView::validateNow() {
         combo->setStyleSheet(why.isEmpty() ? "" : "border: 2px solid #d32f2f;");
         combo->setProperty("hptWhy", why);
     }
-    const bool was = errors_.empty();
     errors_ = std::move(errs);
+    updateBadge();
     message_->setText(message());
-    message_->setStyleSheet(errors_.empty() ? "color: #2e7d32" : "color: #c62828");
-    start_->setEnabled(errors_.empty() && !running_);
-    if (was != errors_.empty()) emit validityChanged(errors_.empty());
+    message_->setStyleSheet(isValid() ? "color: #2e7d32" : errors_.empty() ? "color: gray" : "color: #c62828");
+    start_->setEnabled(isValid() && !running_);
+    if (was != isValid()) emit validityChanged(isValid());
 }
 
 QString SetupView::message() const {
-    if (errors_.empty()) return "✔ Configuration is valid.";
+    if (errors_.empty() && data_.state == DataStatus::Checking) return "… Configuration is valid; checking that its data can be read.";
+    if (errors_.empty()) return "✔ Configuration is valid and its data can be read.";
     QString m = QString("✖ %1: %2").arg(errors_.front().first, errors_.front().second);
     if (errors_.size() > 1) m += QString("  (+%1 more problem%2)").arg(errors_.size() - 1).arg(errors_.size() > 2 ? "s" : "");
     return m;
@@ -636,7 +771,7 @@ QString SetupView::message() const {
 
 void SetupView::setRunning(bool running) {
     running_ = running;
-    start_->setEnabled(errors_.empty() && !running_);
+    start_->setEnabled(isValid() && !running_);
     start_->setText(running ? "Running…" : "Start run");
 }
 

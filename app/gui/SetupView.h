@@ -2,8 +2,11 @@
 // Experiment setup: every setting of the experiment JSON
 // (resources/docs/experiment.md) as a form, plugin parameters generated from
 // each plugin's schema. Validated as typed: a bad value is outlined with the
-// reason in its tooltip and in the message line; Start stays disabled until
-// the whole configuration is valid.
+// reason in its tooltip and in the message line; then the data itself is
+// checked (gui/DataCheck.h). Start stays disabled until the whole
+// configuration is valid and its data can be read; missing files are named
+// with three ways on: choose a folder, download, or the synthetic twin.
+#include "gui/DataCheck.h"
 #include "gui/FormField.h"
 
 #include <QJsonObject>
@@ -16,6 +19,8 @@ class QFormLayout;
 class QGroupBox;
 class QLabel;
 class QLineEdit;
+class QProcess;
+class QProgressBar;
 class QPushButton;
 class QTimer;
 
@@ -37,7 +42,11 @@ public:
     // Fills the form; keys the form does not know are kept and saved again.
     void setExperiment(const QJsonObject& experiment);
 
-    bool isValid() const { return errors_.empty(); }
+    // The configuration is valid and its data was read (a data check in progress is not valid yet).
+    bool isValid() const { return errors_.empty() && data_.state == DataStatus::Ok; }
+    const DataStatus& dataStatus() const { return data_; }
+    // Tests: waits until the data check settled and validation ran on its answer.
+    bool waitForDataCheck(int timeoutMs = 30000);
     // (dotted key, reason) of every problem found by the last validation.
     const std::vector<std::pair<QString, QString>>& errors() const { return errors_; }
     QString message() const;
@@ -79,6 +88,7 @@ private:
     void rebuildParams(PluginSection& s);
     void applyModelDefaults();
     void updateBadge();
+    void startDownload();
     FormField& add(QFormLayout* form, const QString& label, const QString& key, FormField::Type type,
                    const QString& tip, double min = -1e300, double max = 1e300, bool minOpen = false,
                    bool maxOpen = false, const QString& unit = {});
@@ -94,6 +104,14 @@ private:
     std::vector<PluginSection> devices_;
     QLineEdit* dataDir_ = nullptr;
     QLabel* badge_ = nullptr;
+    DataCheck* dataCheck_ = nullptr;
+    DataStatus data_;
+    QWidget* dataPanel_ = nullptr;  // shown when the data cannot be read
+    QLabel* dataMessage_ = nullptr;
+    QPushButton* downloadButton_ = nullptr;
+    QPushButton* twinButton_ = nullptr;
+    QProgressBar* downloadProgress_ = nullptr;
+    QProcess* download_ = nullptr;
     QLabel* message_ = nullptr;
     QPushButton* start_ = nullptr;
     QTimer* debounce_ = nullptr;

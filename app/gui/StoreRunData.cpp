@@ -63,4 +63,16 @@ double finalEnergy(const QJsonObject& f) {
     return sum;
 }
 
+QString skillText(const QJsonObject& skill) {
+    QStringList lines;
+    for (auto it = skill.begin(); it != skill.end(); ++it) {
+        const QJsonObject o = it.value().toObject();
+        lines << (o.value("comparable").toBool(true)
+                      ? QString("%1: skill %2 (its RMSE %3)").arg(it.key()).arg(o.value("skill").toDouble(), 0, 'f', 3)
+                            .arg(o.value("baseline_rmse").toDouble(), 0, 'g', 4)
+                      : QString("%1: not comparable (uses information the model is not given)").arg(it.key()));
+    }
+    return lines.isEmpty() ? QString("no baselines stored for this run") : lines.join('\n');
+}
+
 }  // namespace hpt::gui

@@ -26,6 +26,9 @@ double finalNse(const QJsonObject& final);
 double finalSwitchStep(const QJsonObject& final);
 // Total energy (J) over devices: final "energy_j" or the sum of final devices.*.energy_j.
 double finalEnergy(const QJsonObject& final);
+// final.test.skill as one line per baseline: "persistence: skill -0.013 (its RMSE 5.6)", or
+// "…: not comparable" where the dataset marks the baseline so.
+QString skillText(const QJsonObject& skill);
 // Per device role → value of `field` ("energy_j", "time_s", "writes").
 QJsonObject finalPerDevice(const QJsonObject& final, const QString& field);
 

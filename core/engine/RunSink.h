@@ -23,7 +23,7 @@ struct MetricPoint {
 
 struct RunEvent {
     int64_t step = 0;
-    int epoch = 0;
+    int epoch = 0;        // 1-based, as in Progress (runs stored before 2026-12-07 counted from 0)
     std::string type;     // "phase", "plateau_check", "weight_check", "ttest", "adapter", "lr", "checkpoint", "error", ...
     QJsonObject payload;  // values behind the event (t, p, df, verdict, ...)
     double wallTime = 0;
@@ -31,7 +31,7 @@ struct RunEvent {
 
 struct Progress {
     int64_t step = 0, totalSteps = 0;
-    int epoch = 0, epochs = 0;
+    int epoch = 0, epochs = 0;  // epoch is 1-based
     std::string phase;  // "FULL", "DUAL", "LORA"
     double loss = 0;
     double etaSeconds = 0;

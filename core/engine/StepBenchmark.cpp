@@ -64,12 +64,22 @@ QJsonObject runStepBenchmark(const PluginHost& host, const StepBenchmarkOptions&
     const QJsonObject t = c.value("training").toObject();
     const int64_t batch = o.batch > 0 ? o.batch : t.value("batch_size").toInteger(1);
 
-    // Shapes and one real batch from the dataset the experiment would train on.
-    const QJsonObject d = c.value("dataset").toObject();
-    auto data = host.dataset(d.value("name").toString())->load(d.value("params").toObject(), d.value("data_dir").toString());
-    const Split& tr = data->train();
-    const ModelShape shape{tr.x.size(1), tr.x.size(2), tr.y.size(1)};
+    // Shapes from the model's metadata ("reference_shape") and a random batch: a step's time depends
+    // on shapes only, so timing one needs no data files. Without it, one real batch from the dataset.
     torch::manual_seed(uint64_t(t.value("seed").toInteger(42)));
+    const PluginRecord* rec = host.find(PluginKind::Model, o.model);
+    const QJsonObject refShape = rec ? rec->meta.value("reference_shape").toObject() : QJsonObject{};
+    ModelShape shape{refShape.value("stations").toInteger(), refShape.value("features").toInteger(), refShape.value("outputs").toInteger()};
+    Split tr;
+    if (shape.stations > 0 && shape.features > 0 && shape.outputs > 0) {
+        tr.x = torch::randn({batch, shape.stations, shape.features});
+        tr.y = torch::randn({batch, shape.outputs});
+    } else {
+        const QJsonObject d = c.value("dataset").toObject();
+        auto data = host.dataset(d.value("name").toString())->load(d.value("params").toObject(), d.value("data_dir").toString());
+        tr = data->train();
+        shape = {tr.x.size(1), tr.x.size(2), tr.y.size(1)};
+    }
     auto model = host.model(o.model)->create(shape, c.value("model").toObject().value("params").toObject());
     model->module().train();
     if (o.mode == "lora") {
@@ -129,7 +139,7 @@ QJsonObject runStepBenchmark(const PluginHost& host, const StepBenchmarkOptions&
             {"flops_per_step", flops}, {"optimizer_bytes_per_step", optBytes}, {"gemm_peak_gflops", peak},
             {"mem_bandwidth_gbs", bw}, {"floor_ms", floorMs}, {"step_over_floor", floorMs > 0 ? med / floorMs : 0},
             {"achieved_gflops", flops / (med * 1e-3) / 1e9}, {"threads", torch::get_num_threads()},
-            {"load_average", loadAverage()}};
+            {"load_average", loadAverage()}, {"input", refShape.isEmpty() ? "one batch of the dataset" : "random, reference_shape"}};
 }
 
 }  // namespace hpt

@@ -172,7 +172,7 @@ struct Trainer::Impl {
         flush();
         RunEvent e;
         e.step = step;
-        e.epoch = epoch;
+        e.epoch = epoch + 1;  // 1-based, as Progress and the "lr" event count
         e.type = type;
         e.payload = payload;
         e.wallTime = wall();
@@ -719,6 +719,20 @@ struct Trainer::Impl {
         if (theta && p != Phase::Lora) add(coster->stepCost(traceTheta, p));
         if (thetaP) add(coster->stepCost(traceP, p));
     }
+    // Cumulative device totals, overall and per phase ("device.<role>.<PHASE>.energy_j"): the live
+    // view's per-phase bars read the latter, so they equal final.devices_per_phase however sparse the samples.
+    void sampleDevices() {
+        for (const auto& [role, c] : costTotal) {
+            metric("device." + role + ".time_s", c.seconds);
+            metric("device." + role + ".energy_j", c.joules);
+            metric("device." + role + ".writes", c.cellWrites);
+        }
+        for (const auto& [ph, m] : costPerPhase)
+            for (const auto& [role, c] : m) {
+                metric("device." + role + "." + ph + ".time_s", c.seconds);
+                metric("device." + role + "." + ph + ".energy_j", c.joules);
+            }
+    }
     Trace traceTheta, traceP;
     void refreshTraces() {
         traceTheta = theta ? theta->trace(batchSize) : Trace{};
@@ -732,6 +746,7 @@ struct Trainer::Impl {
         if (thetaP) extra.insert("adapter", lastAdapter);
         refreshTraces();
         enterPhaseCosts(to);
+        sampleDevices();
         emitEvent("phase", extra);
         faultPoint(fault::kPhaseSwitch);
         writeCheckpoint("phase change");
@@ -881,6 +896,9 @@ struct Trainer::Impl {
         f.insert("devices", dev);
         f.insert("devices_per_phase", per);
         if (coster) f.insert("reram_wear", coster->wear());
+        // What `hpt --batch` needs to re-trace the run for its gpu-only counterfactual.
+        f.insert("model_shape", QJsonArray{qint64(shape.stations), qint64(shape.features), qint64(shape.outputs)});
+        f.insert("lora_rank", qint64(lora.rank));
         return f;
     }
 
@@ -997,12 +1015,8 @@ struct Trainer::Impl {
                 afterStep(lf, ll);
                 if (ckptEvery > 0 && stepNow % ckptEvery == 0) writeCheckpoint("every");
                 --batchInEpoch;
-                if (Clock::now() - lastFlush > std::chrono::milliseconds(250)) {
-                    for (const auto& [role, c] : costTotal) {
-                        metric("device." + role + ".time_s", c.seconds);
-                        metric("device." + role + ".energy_j", c.joules);
-                        metric("device." + role + ".writes", c.cellWrites);
-                    }
+                if (Clock::now() - lastFlush > std::chrono::milliseconds(250) || stepNow == startStep + 1) {
+                    sampleDevices();
                     flush();
                     emitProgress();
                 }
@@ -1021,11 +1035,7 @@ struct Trainer::Impl {
         if (batchInEpoch >= stepsPerEpoch || step >= totalSteps) validate();  // the last (possibly partial) epoch
         idProbe->finish();
         for (auto& m : idProbe->poll(wall())) pending.push_back(std::move(m));
-        for (const auto& [role, c] : costTotal) {
-            metric("device." + role + ".time_s", c.seconds);
-            metric("device." + role + ".energy_j", c.joules);
-            metric("device." + role + ".writes", c.cellWrites);
-        }
+        sampleDevices();
         writeCheckpoint("end");
         emitProgress();
         return RunStatus::Finished;

@@ -4,12 +4,14 @@
 // one store. Uses the test plugins so each run takes about a second.
 #include "TestSupport.h"
 
+#include "cli/ResultBlock.h"
 #include "store/Store.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cmath>
 #include <csignal>
 
 using hpt::test::runHpt;
@@ -88,6 +90,115 @@ private slots:
         QCOMPARE(st.runConfig(id).value("training").toObject().value("lr").toDouble(), 0.002);  // --set reached the run
         QVERIFY(st.metricCount(id) > 0);
         QVERIFY2(r.out.contains(QString("stored as run %1 in %2").arg(id).arg(store)), qPrintable(r.out));
+    }
+
+    // The result block says the stored run's numbers, and its gpu-only counterfactual is what
+    // `hpt cost --mapping gpu-only` says one step of each phase costs, times the steps per phase.
+    void resultBlockMatchesStoredRunAndCost() {
+        const QJsonObject e{
+            {"name", "hybrid"},
+            {"model", QJsonObject{{"name", "testmodel"}}},
+            {"dataset", QJsonObject{{"name", "testdata"}, {"params", QJsonObject{{"samples", 64}}}}},
+            {"lora", QJsonObject{{"rank", 2}}},
+            {"training", QJsonObject{{"epochs", 4}, {"lr", 1e-2}, {"batch_size", 4}, {"seed", 3}}},
+            {"switching", QJsonObject{{"mode", "hybrid"}, {"check_every", 4}, {"ttest_window", 8}, {"tau_loss", 0.5},
+                                      {"tau_w", 0.5}}}};  // no "devices": the default gpu, systolic and reram plugins
+        const QString store = path("result.sqlite"), summary = path("result.json");
+        auto r = runHpt(withPlugins({"--batch", writeJson(path("hybrid.json"), e), "--store", store, "--summary-json", summary}));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        const QJsonObject res = readJson(summary).value("result").toObject();
+        QVERIFY2(!res.isEmpty(), qPrintable(r.out));
+        const qint64 id = res.value("run_id").toInteger();
+        const QJsonObject fin = hpt::Store(store, true).runRecord(id).value("final").toObject();
+        QVERIFY2(fin.value("switch_step").toInteger() > 0, "the tiny hybrid run must reach LORA");
+
+        // Same numbers as the stored run.
+        QCOMPARE(res.value("skill").toObject(), fin.value("test").toObject().value("skill").toObject());
+        QCOMPARE(res.value("devices_per_phase").toObject(), fin.value("devices_per_phase").toObject());
+        const qint64 dual = fin.value("dual_step").toInteger(), sw = fin.value("switch_step").toInteger();
+        const qint64 steps = fin.value("steps").toInteger();
+        const QJsonObject ps = res.value("phase_steps").toObject();
+        QCOMPARE(ps.value("FULL").toInteger(), dual);
+        QCOMPARE(ps.value("DUAL").toInteger(), sw - dual);
+        QCOMPARE(ps.value("LORA").toInteger(), steps - sw);
+        // … and the printed block says them.
+        const QString rmse = QString::number(fin.value("test").toObject().value("rmse").toDouble(), 'g', 4);
+        QVERIFY2(r.out.contains("test RMSE " + rmse), qPrintable(r.out));
+        QVERIFY2(r.out.contains(QString("steps per phase: FULL %1 · DUAL %2 · LORA %3").arg(dual).arg(sw - dual).arg(steps - sw)),
+                 qPrintable(r.out));
+        const QJsonObject per = fin.value("devices_per_phase").toObject();
+        for (auto ph = per.begin(); ph != per.end(); ++ph) {
+            const QJsonObject roles = ph.value().toObject();
+            for (auto role = roles.begin(); role != roles.end(); ++role) {
+                const QString want = role.key() + " " + hpt::cli::si(role.value().toObject().value("time_s").toDouble(), "s") +
+                                     " / " + hpt::cli::si(role.value().toObject().value("energy_j").toDouble(), "J");
+                QVERIFY2(r.out.contains(want), qPrintable(want + "\n" + r.out));
+            }
+        }
+        QVERIFY2(r.out.contains("on GPUs only this run would have cost"), qPrintable(r.out));
+        if (!fin.value("test").toObject().value("skill").toObject().isEmpty()) QVERIFY2(r.out.contains("skill"), qPrintable(r.out));
+        QVERIFY2(!r.out.contains("): plateau check") && !r.out.contains("): weight-distance check"), "per-check details only at --log-level info");
+        const QString lastLine = r.out.trimmed().split('\n').back();
+        QCOMPARE(lastLine, "open it in the GUI: hpt " + store);
+
+        // The counterfactual against `hpt cost` for the same trace.
+        const QJsonArray shape = fin.value("model_shape").toArray();
+        QCOMPARE(shape.size(), qsizetype(3));
+        auto c = runHpt(withPlugins({"cost", "--model", "testmodel", "--mapping", "gpu-only", "--json", "--batch", "4",
+                                     "--rank", QString::number(fin.value("lora_rank").toInteger()),
+                                     "--stations", QString::number(shape[0].toInteger()),
+                                     "--features", QString::number(shape[1].toInteger()),
+                                     "--outputs", QString::number(shape[2].toInteger())}));
+        QVERIFY2(c.exitCode == 0, qPrintable(c.out + c.err));
+        const QJsonObject cost = QJsonDocument::fromJson(c.out.toUtf8()).object().value("phases").toObject();
+        const QJsonObject gpuPer = res.value("gpu_only").toObject().value("per_phase").toObject();
+        double total = 0;
+        for (const char* ph : {"FULL", "DUAL", "LORA"}) {
+            const QJsonObject p = cost.value(ph).toObject();
+            const double want = ps.value(ph).toDouble() * p.value("step").toObject().value("total").toObject().value("energy_j").toDouble() +
+                                (QString(ph) == "FULL" ? 0.0 : p.value("enter").toObject().value("total").toObject().value("energy_j").toDouble());
+            double got = 0;
+            const QJsonObject roles = gpuPer.value(ph).toObject();
+            for (auto it = roles.begin(); it != roles.end(); ++it) {
+                QCOMPARE(it.key(), QString("gpu"));  // gpu-only: nothing anywhere else
+                got += it.value().toObject().value("energy_j").toDouble();
+            }
+            QVERIFY2(want > 0 && std::abs(got - want) <= 1e-9 * want, qPrintable(QString("%1: %2 vs %3").arg(ph).arg(got).arg(want)));
+            total += got;
+        }
+        const QJsonObject gt = res.value("gpu_only").toObject().value("total").toObject();
+        QVERIFY(std::abs(gt.value("energy_j").toDouble() - total) <= 1e-9 * total);
+        const double ratio = res.value("gpu_only").toObject().value("ratio").toObject().value("energy").toDouble();
+        QVERIFY(std::abs(ratio - res.value("total").toObject().value("energy_j").toDouble() / total) < 1e-12);
+    }
+
+    // Every subcommand that reads a store takes its path as an argument too (`hpt runs STORE.sqlite`),
+    // and says so when the argument and --store disagree or there are two.
+    void positionalStorePaths() {
+        const QString store = path("ok.sqlite");  // from finishedRunWritesSummaryAndStore
+        QVERIFY(QFileInfo::exists(store));
+        auto r = runHpt({"runs", store});
+        QVERIFY2(r.exitCode == 0 && r.out.contains("Store: " + store) && r.out.contains("finished"), qPrintable(r.out + r.err));
+        r = runHpt({"runs", store, "--store", store});  // the same file twice is fine
+        QCOMPARE(r.exitCode, 0);
+        r = runHpt({"runs", store, "--store", path("other.sqlite")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--store") && r.err.contains("give one of them"), qPrintable(r.err));
+        r = runHpt({"runs", store, path("second.sqlite")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("second.sqlite") && r.err.contains("unexpected argument"), qPrintable(r.err));
+        r = runHpt({"runs", path("missing.sqlite")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("missing.sqlite") && r.err.contains("does not exist"), qPrintable(r.err));
+        r = runHpt({"export", store, "--run", "1", "--json"});
+        QVERIFY2(r.exitCode == 0 && QJsonDocument::fromJson(r.out.toUtf8()).isObject(), qPrintable(r.err));
+        r = runHpt({"export", path("missing.sqlite"), "--run", "1", "--json"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("does not exist"), qPrintable(r.err));
+        // --batch reads a store too (--resume RUN_ID): a stray argument is rejected, not ignored.
+        r = runHpt(withPlugins({"--batch", writeJson(path("pos.json"), tinyExperiment(1)), store}));
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("unexpected argument"), qPrintable(r.err));
     }
 
     void unknownKeyExits2WithHint() {

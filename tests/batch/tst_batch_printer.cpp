@@ -2,6 +2,7 @@
 // --summary-json record, fed the calls an engine makes.
 #include "cli/BatchPrinter.h"
 #include "cli/BatchSummary.h"
+#include "cli/ResultBlock.h"
 
 #include <hpt/Error.h>
 
@@ -78,7 +79,116 @@ private slots:
         QVERIFY2(out.contains("\r\033[K[##"), qPrintable(out));
         QVERIFY2(out.contains("\r\033[Kstep 10 (epoch 1): phase FULL → DUAL\n"), qPrintable(out));
         QVERIFY2(out.contains("[########################] step 100/100"), qPrintable(out));
-        QVERIFY2(out.endsWith("run finished\n"), qPrintable(out));
+        // A finished run is summed up by the result block, not by a "run finished" line.
+        QVERIFY2(!out.contains("run finished") && out.endsWith("\n"), qPrintable(out));
+        std::FILE* g = std::tmpfile();
+        {
+            BatchPrinter pr(g, false);
+            pr.runFinished(RunStatus::Stopped, {});
+        }
+        QCOMPARE(readAll(g), QString("run stopped\n"));
+        std::fclose(g);
+    }
+
+    void checkDetailsOnlyWhenVerbose() {
+        for (bool verbose : {false, true}) {
+            std::FILE* f = std::tmpfile();
+            {
+                BatchPrinter pr(f, false, 10, verbose);
+                pr.event(ev(20, "plateau_check", {{"holds", false}}));
+                pr.event(ev(20, "weight_check", {{"holds", false}}));
+                pr.event(ev(20, "checkpoint", {{"dir", "/tmp/x"}, {"reason", "every"}}));
+                pr.event(ev(40, "phase", {{"from", "FULL"}, {"to", "DUAL"}}));
+                pr.event(ev(80, "ttest", {{"t", 0.4}, {"p", 0.7}, {"significant", false}, {"decision", "enter_lora"}}));
+            }
+            const QStringList lines = readAll(f).split('\n', Qt::SkipEmptyParts);
+            std::fclose(f);
+            QCOMPARE(int(lines.size()), verbose ? 5 : 2);  // phase change and t-test verdict: one line each
+            QVERIFY2(lines.back().contains("t-test") && lines.back().contains("no significant difference"),
+                     qPrintable(lines.back()));
+        }
+    }
+
+    void progressShowsValidationLossAndRate() {
+        std::FILE* f = std::tmpfile();
+        {
+            BatchPrinter pr(f, false, 0);
+            pr.progress(prog(1, 100, 1, "FULL"));
+            QTest::qWait(50);
+            pr.metrics({{50, "loss.val", 0.125, 1.0}});
+            pr.progress(prog(50, 100, 1, "DUAL"));
+        }
+        const QStringList lines = readAll(f).split('\n', Qt::SkipEmptyParts);
+        std::fclose(f);
+        QCOMPARE(int(lines.size()), 2);
+        QVERIFY2(!lines[0].contains("val") && !lines[0].contains("it/s"), qPrintable(lines[0]));
+        QVERIFY2(lines[1].contains("  DUAL  loss ") && lines[1].contains("val 0.125") && lines[1].contains(" it/s  ETA "),
+                 qPrintable(lines[1]));
+    }
+
+    void segmentsFollowPhaseEvents() {
+        BatchSummary s;
+        s.event(ev(0, "start", {{"phase", "FULL"}}));
+        s.event(ev(30, "phase", {{"from", "FULL"}, {"to", "DUAL"}}));
+        s.event(ev(60, "phase", {{"from", "DUAL"}, {"to", "FULL"}}));
+        s.event(ev(90, "phase", {{"from", "FULL"}, {"to", "DUAL"}}));
+        s.event(ev(120, "phase", {{"from", "DUAL"}, {"to", "LORA"}}));
+        s.runFinished(RunStatus::Finished, {{"steps", 150}});
+        const QJsonArray seg = s.segments();
+        QCOMPARE(seg.size(), qsizetype(5));
+        QCOMPARE(seg[0].toObject().value("last").toInt(), 30);  // the step of a switch belongs to the phase it leaves
+        QCOMPARE(seg[1].toObject().value("first").toInt(), 31);
+        QCOMPARE(seg[4].toObject().value("phase").toString(), QString("LORA"));
+        QCOMPARE(seg[4].toObject().value("steps").toInt(), 30);
+        // Resumed at step 100 (in the second DUAL): the steps before it are split at the engine's switch steps.
+        BatchSummary r;
+        r.event(ev(100, "start", {{"phase", "DUAL"}}));
+        r.event(ev(120, "phase", {{"from", "DUAL"}, {"to", "LORA"}}));
+        r.runFinished(RunStatus::Finished, {{"steps", 150}, {"dual_step", 90}, {"switch_step", 120}});
+        int total = 0;
+        QStringList phases;
+        for (const auto& v : r.segments()) {
+            total += v.toObject().value("steps").toInt();
+            phases << v.toObject().value("phase").toString();
+        }
+        QCOMPARE(total, 150);
+        QCOMPARE(phases, QStringList({"FULL", "DUAL", "DUAL", "LORA"}));
+    }
+
+    void resultBlockIsShortAndSaysNotComparable() {
+        const QJsonObject gpu{{"time_s", 2.0}, {"energy_j", 300.0}, {"writes", 0}};
+        const QJsonObject result{
+            {"run_id", 3}, {"status", "finished"}, {"steps", 1500}, {"wall_s", 151},
+            {"test", QJsonObject{{"rmse", 5.674}, {"mae", 4.4}, {"nse", 0.91}, {"unit", "°F"}}},
+            {"skill", QJsonObject{{"persistence", QJsonObject{{"skill", -0.0125}, {"baseline_rmse", 5.6}, {"comparable", true}}},
+                                  {"yesterday_swe", QJsonObject{{"skill", 0.5}, {"baseline_rmse", 9.0}, {"comparable", false}}}}},
+            {"phase_steps", QJsonObject{{"FULL", 440}, {"DUAL", 80}, {"LORA", 980}}},
+            {"dual_step", 440}, {"switch_step", 520},
+            {"devices_per_phase", QJsonObject{{"FULL", QJsonObject{{"gpu", gpu}}},
+                                              {"LORA", QJsonObject{{"systolic", QJsonObject{{"time_s", 0.012}, {"energy_j", 5.5}}},
+                                                                   {"reram", QJsonObject{{"time_s", 1e-3}, {"energy_j", 0.25}}}}}}},
+            {"total", QJsonObject{{"time_s", 2.013}, {"energy_j", 305.75}}},
+            {"gpu_only", QJsonObject{{"total", QJsonObject{{"time_s", 4.0}, {"energy_j", 611.5}}},
+                                     {"ratio", QJsonObject{{"time", 0.50325}, {"energy", 0.5}}}}},
+            {"reram", QJsonObject{{"writes", 1.5e6}, {"max_writes_per_cell", 1}, {"endurance_used_pct", 1e-6}}},
+            {"store", "/tmp/x.sqlite"}, {"gui", "hpt /tmp/x.sqlite"}};
+        const QStringList lines = resultLines(result, "default");
+        QVERIFY2(lines.size() <= 20, qPrintable(lines.join('\n')));
+        const QString all = lines.join('\n');
+        QVERIFY2(all.contains("test RMSE 5.674 °F"), qPrintable(all));
+        QVERIFY2(all.contains("vs persistence: RMSE 5.6 °F, skill -0.013 (worse than persistence)"), qPrintable(all));
+        QVERIFY2(all.contains("vs yesterday_swe: RMSE 9 °F, not comparable"), qPrintable(all));
+        QVERIFY2(all.contains("steps per phase: FULL 440 · DUAL 80 · LORA 980; switched to DUAL at step 440, LORA at step 520"),
+                 qPrintable(all));
+        QVERIFY2(all.contains("FULL  gpu 2 s / 300 J"), qPrintable(all));
+        QVERIFY2(all.contains("LORA  systolic 12 ms / 5.5 J · reram 1 ms / 250 mJ"), qPrintable(all));
+        QVERIFY2(all.contains("on GPUs only this run would have cost 4 s / 611.5 J: this run took 0.50× the time and 0.50× the energy"),
+                 qPrintable(all));
+        QVERIFY2(all.contains("ReRAM: 1.5e+06 cell writes, at most 1 per cell"), qPrintable(all));
+        QVERIFY2(lines.back() == "open it in the GUI: hpt /tmp/x.sqlite", qPrintable(all));
+        QCOMPARE(si(325.5, "J"), QString("325.5 J"));
+        QCOMPARE(si(0.0123, "s"), QString("12.3 ms"));
+        QCOMPARE(si(4560, "J"), QString("4.56 kJ"));
     }
 
     void eventsReadAsSentences() {

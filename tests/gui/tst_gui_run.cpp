@@ -3,6 +3,8 @@
 // the live view; two stored runs compared; charts exported headless.
 #include "TestSupport.h"
 #include "gui/ChartExport.h"
+#include "gui/Charts.h"
+#include "gui/StoreRunData.h"
 #include "gui/CompareView.h"
 #include "gui/LiveView.h"
 #include "gui/RunBrowser.h"
@@ -23,6 +25,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <qcustomplot.h>
+#include <cmath>
 #include <set>
 
 using namespace hpt;
@@ -131,6 +134,39 @@ private slots:
         QVERIFY2(bands.size() >= 2 && bands.front() == "FULL" && bands.contains("DUAL"), qPrintable(bands.join(",")));
         QVERIFY(live.eventLog()->rowCount() > 0);
         QVERIFY(live.progressText().contains("phase"));
+    }
+
+    // The per-phase bars equal the run's final.devices_per_phase, live and stored, on a hybrid run whose
+    // FULL phase (a few dozen steps of the test model) is far shorter than the 250 ms sampling interval.
+    void perPhaseBarsEqualTheFinalTotals() {
+        LiveView live;
+        const QString shared = store_;
+        store_ = dir_.filePath("bars.sqlite");  // the other tests count the runs of the shared store
+        const int64_t id = train(2, live);
+        const QString store = store_;
+        store_ = shared;
+        QVERIFY(id > 0);
+        const QJsonObject fin = Store(store, true).runRecord(id).value("final").toObject();
+        const QJsonObject per = fin.value("devices_per_phase").toObject();
+        QVERIFY2(per.contains("FULL") && per.contains("LORA"), "the compact run must reach LORA");
+        const RunData stored = loadRunData(Store(store, true), id);
+        for (const RunData* run : {&live.run(), &stored}) {
+            const auto spans = run->phases();
+            // Device samples from step 1: the cumulative curves start in FULL, not at the first 250 ms flush.
+            const auto* gpu = run->find("device.gpu.energy_j");
+            QVERIFY(gpu && !gpu->empty());
+            QCOMPARE(gpu->step.front(), 1.0);
+            for (auto ph = per.begin(); ph != per.end(); ++ph) {
+                const QJsonObject roles = ph.value().toObject();
+                for (auto role = roles.begin(); role != roles.end(); ++role)
+                    for (const char* m : {"energy_j", "time_s"}) {
+                        const double want = role.value().toObject().value(m).toDouble();
+                        const double got = perPhaseTotal(*run, role.key().toStdString(), ph.key(), m, spans);
+                        QVERIFY2(std::abs(got - want) <= 1e-9 * std::max(1.0, std::abs(want)),
+                                 qPrintable(QString("%1 %2 %3: bar %4, final %5").arg(ph.key(), role.key(), m).arg(got).arg(want)));
+                    }
+            }
+        }
     }
 
     void compareListsExactlyTheDifferingKeys() {

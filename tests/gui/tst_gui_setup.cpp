@@ -1,19 +1,25 @@
 // The setup form: generated from the test plugins' schemas, validated as
 // typed; a bad value marks its field and disables Start, fixing it re-enables
 // Start; load/save round-trips the experiment JSON.
+#include "gui/MainWindow.h"
 #include "gui/SetupView.h"
 #include "plugin/PluginHost.h"
+#include "TestSupport.h"
 
 #include <hpt/Error.h>
 
 #include <QApplication>
 #include <QComboBox>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -41,6 +47,7 @@ class TestGuiSetup : public QObject {
 
 private slots:
     void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);  // QSettings of the window go to a test location
         host_.loadFrom({HPT_TEST_PLUGIN_DIR});
         QVERIFY(host_.find(PluginKind::Model, "testmodel"));
         QVERIFY(host_.find(PluginKind::Dataset, "testdata"));
@@ -130,6 +137,93 @@ private slots:
             QFAIL("expected an error");
         } catch (const hpt::Error& e) {
             QVERIFY2(QString(e.what()).contains("bad.json:3:"), e.what());
+        }
+    }
+
+    // Files absent: the Data row says MISSING, names the file and the folder searched, offers the ways on,
+    // and Start stays disabled. Files present (copied by hand, then "Check again"): REAL, Start enabled.
+    void missingDataIsNamedThenFound() {
+        PluginHost host;
+        host.loadFrom({HPT_BUILD_PLUGIN_DIR});
+        if (!host.find(PluginKind::Dataset, "wind") || !host.find(PluginKind::Model, "wind"))
+            QSKIP("the wind plugins are not built");
+        QTemporaryDir dir;
+        SetupView v(host);
+        v.show();
+        v.setExperiment(QJsonObject{{"model", QJsonObject{{"name", "wind"}, {"preset", "compact"}}},
+                                    {"dataset", QJsonObject{{"name", "wind"}, {"data_dir", dir.path()}}}});
+        QVERIFY(v.waitForDataCheck());
+        QCOMPARE(int(v.dataStatus().state), int(DataStatus::Missing));
+        QVERIFY(!v.isValid());
+        QVERIFY(!v.startButton()->isEnabled());
+        auto* badge = v.findChild<QLabel*>("datasetBadge");
+        QVERIFY2(badge->text().contains("MISSING") && !badge->text().contains("REAL"), qPrintable(badge->text()));
+        auto* msg = v.findChild<QLabel*>("dataMessage");
+        QVERIFY(v.findChild<QWidget*>("dataPanel")->isVisible());
+        QVERIFY2(msg->text().contains("MS_winds.dat") && msg->text().contains(dir.path()), qPrintable(msg->text()));
+        QVERIFY(v.findChild<QPushButton*>("chooseDataFolder")->isVisible());
+        QVERIFY(v.findChild<QPushButton*>("downloadData")->isVisible());      // wind is in datasets/manifest.tsv
+        QVERIFY(!v.findChild<QPushButton*>("useSyntheticTwin")->isVisible());  // wind has no twin
+        QVERIFY2(v.message().contains("dataset.data_dir"), qPrintable(v.message()));
+
+        const QString shared = hpt::test::sharedDatasets();
+        if (shared.isEmpty() || !QFileInfo::exists(shared + "/wind/MS_winds.dat"))
+            QSKIP("../shared/datasets/wind/MS_winds.dat is absent: the 'files present' half needs it");
+        QVERIFY(QDir(dir.path()).mkpath("wind"));
+        QVERIFY(QFile::copy(shared + "/wind/MS_winds.dat", dir.filePath("wind/MS_winds.dat")));
+        QSignalSpy valid(&v, &SetupView::validityChanged);  // what enables Run ▸ Start (Ctrl+R)
+        QTest::mouseClick(v.findChild<QPushButton*>("checkDataAgain"), Qt::LeftButton);
+        QVERIFY(v.waitForDataCheck());
+        QCOMPARE(int(v.dataStatus().state), int(DataStatus::Ok));
+        QVERIFY2(v.isValid(), qPrintable(v.message()));
+        QVERIFY(v.startButton()->isEnabled());
+        QVERIFY2(badge->text().contains("REAL"), qPrintable(badge->text()));
+        QVERIFY(!valid.isEmpty() && valid.last().at(0).toBool());
+        QVERIFY(!v.findChild<QWidget*>("dataPanel")->isVisible());
+    }
+
+    // A twin stands in when the plugin has one: the weather plugin's synthetic source needs no files.
+    void syntheticTwinIsOffered() {
+        PluginHost host;
+        host.loadFrom({HPT_BUILD_PLUGIN_DIR});
+        if (!host.find(PluginKind::Dataset, "weather")) QSKIP("the weather plugins are not built");
+        QTemporaryDir dir;
+        SetupView v(host);
+        v.show();
+        v.setExperiment(QJsonObject{{"model", QJsonObject{{"name", "weather"}, {"preset", "compact"}}},
+                                    {"dataset", QJsonObject{{"name", "weather"}, {"data_dir", dir.path()},
+                                                            {"params", QJsonObject{{"source", "files"}}}}}});
+        QVERIFY(v.waitForDataCheck());
+        QVERIFY2(v.dataStatus().state != DataStatus::Ok, qPrintable(v.message()));
+        auto* twin = v.findChild<QPushButton*>("useSyntheticTwin");
+        QVERIFY(twin->isVisible());
+        QTest::mouseClick(twin, Qt::LeftButton);
+        QVERIFY(v.waitForDataCheck());
+        QVERIFY2(v.dataStatus().state == DataStatus::Ok, qPrintable(v.dataStatus().message));
+        QVERIFY(v.dataStatus().synthetic);
+        QVERIFY2(v.findChild<QLabel*>("datasetBadge")->text().contains("SYNTHETIC"), qPrintable(v.message()));
+        QVERIFY(v.startButton()->isEnabled());
+    }
+
+    // Fits a laptop: at 1366×768 no tab asks for more than the screen, and the window opens within it.
+    void everyTabFitsALaptopScreen() {
+        MainWindow w(host_);
+        w.resize(1366, 768);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        const QSize screen(1366, 768);
+        QVERIFY2(w.minimumSizeHint().width() <= screen.width() && w.minimumSizeHint().height() <= screen.height(),
+                 qPrintable(QString("window minimum %1×%2").arg(w.minimumSizeHint().width()).arg(w.minimumSizeHint().height())));
+        for (int i = 0; i < w.tabs()->count(); ++i) {
+            QWidget* tab = w.tabs()->widget(i);
+            w.tabs()->setCurrentIndex(i);
+            QApplication::processEvents();
+            const QSize min = tab->minimumSizeHint().expandedTo(tab->minimumSize());
+            // The tab's area: the screen less the menu, tab bar and status bar the window keeps.
+            const QSize room = tab->size() + (screen - w.size());
+            QVERIFY2(min.width() <= room.width() && min.height() <= room.height(),
+                     qPrintable(QString("tab '%1' needs %2×%3, has %4×%5").arg(w.tabs()->tabText(i)).arg(min.width())
+                                    .arg(min.height()).arg(room.width()).arg(room.height())));
         }
     }
 };

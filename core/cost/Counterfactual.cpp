@@ -1,0 +1,96 @@
+#include "cost/Counterfactual.h"
+
+#include "lora/AdapterInjector.h"
+#include "plugin/PluginHost.h"
+
+#include <hpt/Error.h>
+
+#include <QJsonArray>
+#include <map>
+#include <string>
+
+namespace hpt {
+
+namespace {
+
+using Costs = std::map<std::string, Cost>;
+
+void addInto(Costs& into, const Costs& from, double times = 1) {
+    for (const auto& [role, c] : from) {
+        Cost& t = into[role];
+        t.cycles += c.cycles * times;
+        t.seconds += c.seconds * times;
+        t.joules += c.joules * times;
+        t.cellWrites += c.cellWrites * times;
+    }
+}
+
+QJsonObject costJson(const Cost& c) { return {{"time_s", c.seconds}, {"energy_j", c.joules}, {"writes", c.cellWrites}}; }
+
+QJsonObject rolesJson(const Costs& m) {
+    QJsonObject o;
+    for (const auto& [role, c] : m) o.insert(QString::fromStdString(role), costJson(c));
+    return o;
+}
+
+}  // namespace
+
+RunTraces runTraces(const PluginHost& host, const QJsonObject& config, const ModelShape& shape, int64_t rank) {
+    const QJsonObject m = config.value("model").toObject();
+    const QString name = m.value("name").toString();
+    const ModelPlugin* plugin = host.model(name);
+    if (!plugin) throw configError("model.name", "no model plugin '" + name.toStdString() + "' is loaded");
+    if (shape.stations <= 0 || shape.features <= 0 || shape.outputs <= 0)
+        throw configError("model", "the run reported no model shape to trace");
+    const QJsonObject l = config.value("lora").toObject();
+    LoraSpec spec;
+    spec.rank = rank > 0 ? rank : (l.value("rank").isDouble() ? l.value("rank").toInteger(8) : 8);
+    spec.alpha = l.value("alpha").toDouble(spec.alpha);
+    spec.dropout = l.value("dropout").toDouble(spec.dropout);
+    if (l.contains("targets")) {
+        spec.targets.clear();
+        for (const auto& v : l.value("targets").toArray()) spec.targets << v.toString();
+    }
+    if (l.contains("modules_to_save")) {
+        spec.modulesToSave.clear();
+        for (const auto& v : l.value("modules_to_save").toArray()) spec.modulesToSave << v.toString();
+    }
+    const int64_t batch = config.value("training").toObject().value("batch_size").toInteger(1);
+    auto theta = plugin->create(shape, m.value("params").toObject());
+    auto thetaPrime = plugin->create(shape, m.value("params").toObject());
+    injectAdapters(thetaPrime->module(), spec);
+    return {theta->trace(batch), thetaPrime->trace(batch)};
+}
+
+QJsonObject priceOnMapping(const PluginHost& host, const QJsonObject& devicesConfig, const QString& mapping,
+                           const RunTraces& t, const std::vector<PhaseSegment>& segments) {
+    StepCoster coster(host, QJsonObject{{"preset", mapping}}, devicesConfig);
+    std::map<std::string, Costs> perPhase;
+    Costs total;
+    for (const auto& seg : segments) {
+        Costs enter, step;
+        // Which copies exist in each phase, as in the engine: Θ in FULL and DUAL, Θ′ in DUAL and LORA.
+        if (seg.phase != Phase::Lora) addInto(enter, coster.enterPhase(seg.phase, t.theta));
+        if (seg.phase != Phase::Full) addInto(enter, coster.enterPhase(seg.phase, t.thetaPrime));
+        if (seg.steps > 0) {
+            if (seg.phase != Phase::Lora) addInto(step, coster.stepCost(t.theta, seg.phase));
+            if (seg.phase != Phase::Full) addInto(step, coster.stepCost(t.thetaPrime, seg.phase));
+        }
+        Costs& ph = perPhase[toString(seg.phase)];
+        addInto(ph, enter);
+        addInto(ph, step, double(seg.steps));
+        addInto(total, enter);
+        addInto(total, step, double(seg.steps));
+    }
+    QJsonObject per;
+    for (const auto& [ph, m] : perPhase) per.insert(QString::fromStdString(ph), rolesJson(m));
+    double seconds = 0, joules = 0;
+    for (const auto& [role, c] : total) {
+        seconds += c.seconds;
+        joules += c.joules;
+    }
+    return {{"mapping", mapping}, {"per_phase", per}, {"devices", rolesJson(total)},
+            {"total", QJsonObject{{"time_s", seconds}, {"energy_j", joules}}}};
+}
+
+}  // namespace hpt
