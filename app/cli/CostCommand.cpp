@@ -5,6 +5,7 @@
 
 #include "config/Experiment.h"
 #include "cost/StepCoster.h"
+#include "gui/TornadoChart.h"
 #include "lora/AdapterInjector.h"
 #include "plugin/PluginHost.h"
 
@@ -338,7 +339,12 @@ int modelCost(const QCommandLineParser& p, const hpt::PluginHost& host) {
             throw configError("--range", "expected a fraction in (0, 1), e.g. 0.5 for ±50%");
         o.insert("sensitivity", QJsonObject{{"range", f}, {"baseline", cmp},
                                             {"parameters", sensitivity(host, m, mapping, devices, pr.describe, f)}});
-    }
+        if (p.isSet("chart")) {
+            hpt::gui::exportTornadoChart(o.value("sensitivity").toObject(), p.value("chart"), p.isSet("force"));
+            o.insert("chart", p.value("chart"));
+        }
+    } else if (p.isSet("chart"))
+        throw configError("--chart", "the tornado chart draws the sensitivity; add --sensitivity");
     if (p.isSet("json")) {
         std::fputs(QJsonDocument(o).toJson().constData(), stdout);
         return hpt::cli::Ok;
@@ -459,7 +465,7 @@ int runCost(const QStringList& args) {
         "  hpt cost --model M [--preset P] --mapping gpu-only|hpt|reram-naive [--stations S --features F --outputs O]\n"
         "           [--batch B] [--gpu-preset H100] [--systolic-preset default] [--reram-preset isaac]\n"
         "           [--set role.key=value ...] [--overlap] [--capacity-policy chips|reprogram]\n"
-        "           [--breakdown] [--sensitivity [--range 0.5]] [--json]\n"
+        "           [--breakdown] [--sensitivity [--range 0.5] [--chart FILE.png|pdf|svg [--force]]] [--json]\n"
         "  hpt cost --bench --model M [...]   cost evaluation time vs a training step on this host");
     p.addHelpOption();
     hpt::cli::addPluginOptions(p);
@@ -483,6 +489,8 @@ int runCost(const QStringList& args) {
                   {"capacity-policy", "When weights do not fit one chip: chips (default) or reprogram.", "P"},
                   {"sensitivity", "Vary every device parameter by +-range and report the FULL/LORA ratios."},
                   {"range", "Relative range of --sensitivity (default 0.5 = +-50%).", "F"},
+                  {"chart", "With --sensitivity: draw the tornado chart to FILE (.png, .pdf or .svg).", "FILE"},
+                  {"force", "Overwrite an existing --chart file."},
                   {"bench", "Benchmark cost evaluation against a training step (needs --model)."},
                   {"steps", "Training steps timed by --bench (default 20).", "N"},
                   {"json", "Print JSON."}});

@@ -1,4 +1,5 @@
 #include "gui/ChartExport.h"
+#include "gui/ChildRender.h"
 
 #include <hpt/Error.h>
 
@@ -152,40 +153,14 @@ void exportRunChart(const RunChartRequest& request) {
         return;
     }
     // A QCoreApplication (the CLI) cannot become a QApplication: draw in a child process.
-    QProcess child;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(kRenderEnv, QString::fromUtf8(QJsonDocument(toJson(request)).toJson(QJsonDocument::Compact)));
-    env.insert("QT_QPA_PLATFORM", "offscreen");
-    child.setProcessEnvironment(env);
-    child.start(QCoreApplication::applicationFilePath(), {});
-    if (!child.waitForFinished(300000) || child.exitStatus() != QProcess::NormalExit)
-        throw Error(ErrorKind::Internal, request.out.toStdString(), "the chart renderer did not finish; try again or use the GUI's Export");
-    const QString err = QString::fromUtf8(child.readAllStandardError()).trimmed();
-    if (child.exitCode() != 0) {
-        const QJsonObject e = QJsonDocument::fromJson(err.toUtf8()).object();
-        if (!e.isEmpty())
-            throw Error(ErrorKind(e.value("kind").toInt()), e.value("where").toString().toStdString(), e.value("message").toString().toStdString());
-        throw Error(ErrorKind::Internal, request.out.toStdString(), err.isEmpty() ? "the chart renderer failed" : err.toStdString());
-    }
+    renderInChild(kRenderEnv, toJson(request), request.out);
 }
 
 int renderChartFromEnvironment() {
-    if (!qEnvironmentVariableIsSet(kRenderEnv)) return -1;
-    const RunChartRequest r = fromJson(QJsonDocument::fromJson(qgetenv(kRenderEnv)).object());
-    try {
-        render(r);
-        return 0;
-    } catch (const Error& e) {
-        // Back to the parent as JSON so it can rethrow the same hpt::Error.
-        QString msg = QString::fromUtf8(e.what());
-        const QString where = QString::fromStdString(e.where());
-        if (msg.startsWith(where + ": ")) msg = msg.mid(where.size() + 2);
-        std::fputs(QJsonDocument(QJsonObject{{"kind", int(e.kind())}, {"where", where}, {"message", msg}}).toJson(QJsonDocument::Compact).constData(), stderr);
-        return 1;
-    } catch (const std::exception& e) {
-        std::fputs(e.what(), stderr);
-        return 1;
-    }
+    return answerInChild(kRenderEnv, [](const QJsonObject& req) {
+        render(fromJson(req));
+        return QJsonObject{};
+    });
 }
 
 }  // namespace hpt::gui

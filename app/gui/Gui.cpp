@@ -4,6 +4,7 @@
 #include "gui/MainWindow.h"
 #include "gui/RunBrowser.h"
 #include "gui/StudyCharts.h"
+#include "gui/TornadoChart.h"
 #include "gui/SetupView.h"
 #include "plugin/PluginHost.h"
 #include "store/Store.h"
@@ -43,6 +44,7 @@ int run(QApplication& app, const QCommandLineParser& options) {
     const int rendered = renderChartFromEnvironment();
     if (rendered >= 0) return rendered;
     if (const int study = renderStudyChartsFromEnvironment(); study >= 0) return study;  // `hpt study`'s charts
+    if (const int tornado = renderTornadoFromEnvironment(); tornado >= 0) return tornado;  // `hpt cost --sensitivity --chart`
 
     PluginHost host;
     host.loadFrom(PluginHost::searchPath(options.values("plugin-dir")));

@@ -1,6 +1,7 @@
 #include "gui/StudyCharts.h"
 
 #include "gui/ChartExport.h"
+#include "gui/ChildRender.h"
 #include "gui/Charts.h"
 #include "store/Store.h"
 #include "study/StudyReport.h"
@@ -13,7 +14,6 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QProcess>
 #include <QSaveFile>
 #include <QTemporaryFile>
 #include <cstdio>
@@ -300,21 +300,10 @@ QJsonObject exportStudyCharts(const QJsonObject& report, const QString& storePat
     if (!reportFile.open()) throw configError(outDir.toStdString(), "cannot write a temporary file for the chart renderer");
     reportFile.write(QJsonDocument(report).toJson(QJsonDocument::Compact));
     reportFile.flush();
-    QProcess child;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(kRenderEnv, QString::fromUtf8(QJsonDocument(QJsonObject{{"report", reportFile.fileName()}, {"store", storePath},
-                                                                       {"out", outDir}, {"formats", QJsonArray::fromStringList(formats)}})
-                                                 .toJson(QJsonDocument::Compact)));
-    env.insert("QT_QPA_PLATFORM", "offscreen");
-    child.setProcessEnvironment(env);
-    child.start(QCoreApplication::applicationFilePath(), {});
-    if (!child.waitForFinished(300000) || child.exitStatus() != QProcess::NormalExit)
-        throw Error(ErrorKind::Internal, outDir.toStdString(), "the chart renderer did not finish");
-    const QByteArray out = child.readAllStandardOutput();
-    if (child.exitCode() != 0)
-        throw Error(ErrorKind::Internal, outDir.toStdString(),
-                    "the chart renderer failed: " + QString::fromUtf8(child.readAllStandardError()).trimmed().toStdString());
-    return QJsonDocument::fromJson(out).object();
+    return renderInChild(kRenderEnv,
+                         QJsonObject{{"report", reportFile.fileName()}, {"store", storePath}, {"out", outDir},
+                                     {"formats", QJsonArray::fromStringList(formats)}},
+                         outDir);
 }
 
 void writeStudyFiles(QJsonObject& report, const QString& storePath, const QString& dir, const QStringList& formats) {
@@ -337,21 +326,14 @@ void writeStudyFiles(QJsonObject& report, const QString& storePath, const QStrin
 }
 
 int renderStudyChartsFromEnvironment() {
-    if (!qEnvironmentVariableIsSet(kRenderEnv)) return -1;
-    const QJsonObject req = QJsonDocument::fromJson(qgetenv(kRenderEnv)).object();
-    try {
+    return answerInChild(kRenderEnv, [](const QJsonObject& req) {
         QFile f(req.value("report").toString());
         if (!f.open(QIODevice::ReadOnly)) throw configError(f.fileName().toStdString(), "cannot read the study report");
         const QJsonObject report = QJsonDocument::fromJson(f.readAll()).object();
         QStringList formats;
         for (const auto& v : req.value("formats").toArray()) formats << v.toString();
-        const QJsonObject files = renderAll(report, req.value("store").toString(), req.value("out").toString(), formats);
-        std::fputs(QJsonDocument(files).toJson(QJsonDocument::Compact).constData(), stdout);
-        return 0;
-    } catch (const std::exception& e) {
-        std::fputs(e.what(), stderr);
-        return 1;
-    }
+        return renderAll(report, req.value("store").toString(), req.value("out").toString(), formats);
+    });
 }
 
 }  // namespace hpt::gui

@@ -2,7 +2,10 @@
 // unit and source, single-GEMM pricing, per-phase model pricing, bad input.
 #include "TestSupport.h"
 
+#include <QFileInfo>
+#include <QImage>
 #include <QJsonArray>
+#include <QTemporaryDir>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QtTest>
@@ -147,6 +150,38 @@ private slots:
             }
         }
         QVERIFY(launch);
+    }
+
+    // The tornado chart: drawn, with the assumption rows in orange and the others in blue; an
+    // existing file is kept without --force; --chart alone is refused.
+    void sensitivityTornadoChart() {
+        QTemporaryDir dir;
+        const QString png = dir.filePath("tornado.png");
+        const QStringList args = QStringList{"cost", "--model", "testmodel", "--stations", "5", "--features", "3", "--outputs",
+                                             "5", "--mapping", "hpt", "--sensitivity", "--chart", png} + kPlugins;
+        auto r = runHpt(args);
+        QCOMPARE(r.exitCode, 0);
+        QImage img(png);
+        QVERIFY2(!img.isNull(), qPrintable(r.err));
+        int orange = 0, blue = 0;
+        for (int y = 0; y < img.height(); y += 2)
+            for (int x = 0; x < img.width(); x += 2) {
+                const QColor c = img.pixelColor(x, y);
+                orange += c == QColor(244, 160, 0);
+                blue += c == QColor(66, 133, 244);
+            }
+        QVERIFY2(orange > 100, "no assumption bar drawn");
+        QVERIFY2(blue > 100, "no sourced-parameter bar drawn");
+        const qint64 size = QFileInfo(png).size();
+        auto again = runHpt(args);
+        QVERIFY(again.exitCode != 0);
+        QVERIFY2(again.err.contains("--force"), qPrintable(again.err));
+        QCOMPARE(QFileInfo(png).size(), size);
+        QCOMPARE(runHpt(args + QStringList{"--force"}).exitCode, 0);
+        auto alone = runHpt(QStringList{"cost", "--model", "testmodel", "--stations", "5", "--features", "3", "--chart", png} +
+                            kPlugins);
+        QVERIFY(alone.exitCode != 0);
+        QVERIFY2(alone.err.contains("--sensitivity"), qPrintable(alone.err));
     }
 };
 
