@@ -147,7 +147,8 @@ void drawStudyLoss(QCustomPlot& plot, const QJsonObject& report, const Store* st
     double xmax = 1;
     for (int i = 0; i < arms.size(); ++i) {
         const QJsonObject a = arms[i].toObject();
-        const QColor c = armColor(a.value("name").toString(), i);
+        QColor c = armColor(a.value("name").toString(), i);
+        c.setAlpha(150);  // overlapping runs stay visible through each other
         bool named = false;
         for (const auto& rv : a.value("runs").toArray()) {
             const QJsonObject r = rv.toObject();
