@@ -352,7 +352,17 @@ std::vector<Marker> drawChart(QCustomPlot& plot, ChartKind kind, const RunData& 
         break;
     }
     case ChartKind::Lr: {
-        if (const auto* s = run.find("lr")) addLine(plot, *s, o, "learning rate", QColor(100, 100, 100));
+        if (const auto* s = run.find("lr")) {
+            // The rate is logged when it changes; it holds until the run's last step (a step function).
+            Series held = *s;
+            if (!held.empty() && run.lastStep() > held.step.back()) {
+                held.step << run.lastStep();
+                held.wall << std::max(run.lastWall(), held.wall.back());
+                held.value << held.value.back();
+            }
+            auto* g = addLine(plot, held, o, "learning rate", QColor(100, 100, 100));
+            g->setLineStyle(QCPGraph::lsStepLeft);
+        }
         plot.yAxis->setLabel("learning rate");
         setLog(plot.yAxis, o.logScale);
         addPhaseBands(plot, plot.axisRect(), run, o);

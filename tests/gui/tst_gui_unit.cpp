@@ -2,6 +2,7 @@
 // view fed through its RunSink from another thread.
 #include "gui/ChartExport.h"
 #include "gui/ChartView.h"
+#include "gui/Charts.h"
 #include "gui/ConfigDiff.h"
 #include "gui/CsvExport.h"
 #include "gui/LiveView.h"
@@ -202,6 +203,20 @@ private slots:
         // Log scale toggles the axis.
         cv->setLogScale(true);
         QCOMPARE(cv->plot()->yAxis->scaleType(), QCPAxis::stLogarithmic);
+    }
+
+    // A constant learning rate, logged once at step 0, is drawn to the last step on an axis around its value.
+    void constantLearningRateAutoscales() {
+        RunData run;
+        run.add(MetricPoint{0, "lr", 5e-4, 0.0});
+        run.add(MetricPoint{100, "loss.full", 0.5, 1.0});
+        QCustomPlot plot;
+        plot.resize(400, 300);
+        drawChart(plot, ChartKind::Lr, run, {});
+        const QCPRange y = plot.yAxis->range();
+        QVERIFY2(y.contains(5e-4) && y.size() < 5e-4 && y.lower > 0, qPrintable(QString("%1..%2").arg(y.lower).arg(y.upper)));
+        QCOMPARE(plot.graph(0)->dataCount(), 2);  // held to step 100
+        QCOMPARE(plot.xAxis->range().upper, 100.0);
     }
 
     void csvQuotesAndAlignsSeries() {
