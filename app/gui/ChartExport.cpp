@@ -139,19 +139,7 @@ void exportRunChart(const RunChartRequest& request) {
     ChartKind kind;
     ChartFormat format;
     checkRequest(request, &kind, &format);  // argument errors without starting anything
-    if (qobject_cast<QApplication*>(QCoreApplication::instance())) {
-        render(request);
-        return;
-    }
-    if (!QCoreApplication::instance()) {
-        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
-        int argc = 1;
-        char name[] = "hpt";
-        char* argv[] = {name, nullptr};
-        QApplication app(argc, argv);
-        render(request);
-        return;
-    }
+    if (drawHere([&] { render(request); })) return;
     // A QCoreApplication (the CLI) cannot become a QApplication: draw in a child process.
     renderInChild(kRenderEnv, toJson(request), request.out);
 }

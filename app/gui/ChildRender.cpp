@@ -2,12 +2,28 @@
 
 #include <hpt/Error.h>
 
+#include <QApplication>
 #include <QCoreApplication>
 #include <QJsonDocument>
 #include <QProcess>
 #include <cstdio>
 
 namespace hpt::gui {
+
+bool drawHere(const std::function<void()>& draw) {
+    if (qobject_cast<QApplication*>(QCoreApplication::instance())) {
+        draw();
+        return true;
+    }
+    if (QCoreApplication::instance()) return false;
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    int argc = 1;
+    char name[] = "hpt";
+    char* argv[] = {name, nullptr};
+    QApplication app(argc, argv);
+    draw();
+    return true;
+}
 
 QJsonObject renderInChild(const char* envName, const QJsonObject& request, const QString& where) {
     QProcess child;

@@ -11,6 +11,12 @@
 
 namespace hpt::gui {
 
+// Runs `draw` in this process when widgets can be drawn here: a QApplication
+// exists, or no application exists yet (one offscreen QApplication is made
+// for the call). Returns false, without running it, under a QCoreApplication
+// (the CLI): the caller then asks a child process with renderInChild.
+bool drawHere(const std::function<void()>& draw);
+
 // Runs this executable with `envName` = the request (compact JSON) and
 // QT_QPA_PLATFORM=offscreen; returns the child's stdout parsed as JSON (an
 // empty object when it printed none). Rethrows the child's hpt::Error; throws

@@ -287,15 +287,8 @@ QJsonObject renderAll(const QJsonObject& report, const QString& storePath, const
 
 QJsonObject exportStudyCharts(const QJsonObject& report, const QString& storePath, const QString& outDir,
                               const QStringList& formats) {
-    if (qobject_cast<QApplication*>(QCoreApplication::instance())) return renderAll(report, storePath, outDir, formats);
-    if (!QCoreApplication::instance()) {
-        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
-        int argc = 1;
-        char name[] = "hpt";
-        char* argv[] = {name, nullptr};
-        QApplication app(argc, argv);
-        return renderAll(report, storePath, outDir, formats);
-    }
+    QJsonObject files;
+    if (drawHere([&] { files = renderAll(report, storePath, outDir, formats); })) return files;
     // The CLI runs under a QCoreApplication, which cannot draw widgets: a child process does.
     QTemporaryFile reportFile(QDir::temp().filePath("hpt-study-XXXXXX.json"));
     if (!reportFile.open()) throw configError(outDir.toStdString(), "cannot write a temporary file for the chart renderer");

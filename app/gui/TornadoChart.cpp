@@ -116,7 +116,7 @@ void render(const QJsonObject& sensitivity, const QString& out, bool force) {
 void exportTornadoChart(const QJsonObject& sensitivity, const QString& out, bool force) {
     ChartFormat format;
     if (!formatFromPath(out, &format)) throw configError(out.toStdString(), "the chart file must end in .png, .pdf or .svg");
-    if (qobject_cast<QApplication*>(QCoreApplication::instance())) return render(sensitivity, out, force);
+    if (drawHere([&] { render(sensitivity, out, force); })) return;
     renderInChild(kRenderEnv, QJsonObject{{"sensitivity", sensitivity}, {"out", out}, {"force", force}}, out);
 }
 
