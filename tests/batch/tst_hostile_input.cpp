@@ -572,6 +572,15 @@ private slots:
         QVERIFY2(r.exitCode == 2 && r.err.contains("lora.targets") && r.err.contains("at most 1024"), qPrintable(describe(r)));
     }
 
+    // A dataset too large for this machine is a data error naming the dataset (exit 3), not a
+    // plugin bug (it was exit 4). 2e9 samples of 5×3 floats ask LibTorch for 120 GB at once.
+    void outOfMemoryWhileLoadingIsADataError() {
+        QJsonObject e = tinyExperiment();
+        e.insert("dataset", QJsonObject{{"name", "testdata"}, {"params", QJsonObject{{"samples", 2000000000}}}});
+        auto r = runHpt(withPlugins({"--batch", writeJson(path("oom.json"), e), "--store", path("oom.sqlite")}));
+        QVERIFY2(r.exitCode == 3 && r.err.contains("ran out of memory while loading dataset 'testdata'"), qPrintable(describe(r)));
+    }
+
     // `--set name=123` names the run "123" (it was silently replaced by the model name).
     void numericNameIsKept() {
         const QString store = path("numeric.sqlite");
