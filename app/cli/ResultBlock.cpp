@@ -82,7 +82,9 @@ QJsonObject resultJson(const PluginHost& host, const QJsonObject& config, const 
     const QJsonObject devices = final.value("devices").toObject();
     r.insert("devices", devices);
     r.insert("devices_per_phase", final.value("devices_per_phase").toObject());
-    const QJsonObject hybrid = totalOf(devices);
+    QJsonObject hybrid = totalOf(devices);
+    // The run's own end-to-end time (the critical path per step when the mapping overlaps tiers).
+    if (final.value("modeled_time_s").isDouble()) hybrid.insert("time_s", final.value("modeled_time_s").toDouble());
     r.insert("total", hybrid);
 
     // The counterfactual: the same steps per phase, the same traces, on the gpu-only mapping.

@@ -54,6 +54,22 @@ QJsonObject datasetInfoJson(const DatasetInfo& i) {
             {"notes", i.notes}};
 }
 
+// The inverse of costJson (components by their names), for device totals kept in a checkpoint.
+Cost costFromJson(const QJsonObject& o) {
+    Cost c;
+    c.cycles = o.value("cycles").toDouble();
+    c.seconds = o.value("time_s").toDouble();
+    c.joules = o.value("energy_j").toDouble();
+    c.cellWrites = o.value("writes").toDouble();
+    const QJsonObject parts = o.value("components").toObject();
+    for (int i = 0; i < kComponents; ++i) {
+        const QJsonObject part = parts.value(toString(Component(i))).toObject();
+        c.time[size_t(i)] = part.value("time_s").toDouble();
+        c.energy[size_t(i)] = part.value("energy_j").toDouble();
+    }
+    return c;
+}
+
 QJsonObject costJson(const Cost& c) {
     // "components": time and energy by component (adc, static, launch, ...) for breakdowns of a stored run.
     return {{"cycles", c.cycles}, {"time_s", c.seconds}, {"energy_j", c.joules}, {"writes", c.cellWrites},
@@ -162,6 +178,10 @@ struct Trainer::Impl {
     Clock::time_point t0;
     std::map<std::string, Cost> costTotal;
     std::map<std::string, std::map<std::string, Cost>> costPerPhase;
+    // Modeled end-to-end time: per step the sum of the roles' times, or the slowest role when
+    // the mapping overlaps the tiers (mapping.overlap); one-off phase-entry costs add in full.
+    double modeledSeconds = 0;
+    std::map<std::string, double> modeledSecondsPerPhase;
     std::vector<MetricPoint> pending;
     Clock::time_point lastFlush;
     double lastLoss = 0;
@@ -267,8 +287,17 @@ struct Trainer::Impl {
                 costPerPhase[toString(p)][role] += c;
             }
         };
-        if (theta && p != Phase::Lora) add(coster->enterPhase(p, theta->trace(batchSize)));
-        if (thetaP) add(coster->enterPhase(p, thetaP->trace(batchSize)));
+        std::map<std::string, Cost> once;
+        if (theta && p != Phase::Lora)
+            for (const auto& [role, c] : coster->enterPhase(p, theta->trace(batchSize))) once[role] += c;
+        if (thetaP)
+            for (const auto& [role, c] : coster->enterPhase(p, thetaP->trace(batchSize))) once[role] += c;
+        add(once);
+        for (const auto& [role, c] : once) addModeledTime(p, c.seconds);
+    }
+    void addModeledTime(Phase p, double s) {
+        modeledSeconds += s;
+        modeledSecondsPerPhase[toString(p)] += s;
     }
 
     void setup() {
@@ -489,9 +518,17 @@ struct Trainer::Impl {
 
     // ---- checkpoints -------------------------------------------------------
     QJsonObject stateJson() const {
-        QJsonObject cost;
+        // Device totals so far, so that a resumed run's modeled cost covers the whole run.
+        QJsonObject cost, perPhase, timePerPhase;
         for (const auto& [role, c] : costTotal) cost.insert(QString::fromStdString(role), costJson(c));
-        return {{"format", 1}, {"config", config}, {"step", qint64(step)}, {"epoch", epoch},
+        for (const auto& [ph, m] : costPerPhase) {
+            QJsonObject o;
+            for (const auto& [role, c] : m) o.insert(QString::fromStdString(role), costJson(c));
+            perPhase.insert(QString::fromStdString(ph), o);
+        }
+        for (const auto& [ph, t] : modeledSecondsPerPhase) timePerPhase.insert(QString::fromStdString(ph), t);
+        return {{"format", 1}, {"cost", cost}, {"cost_per_phase", perPhase}, {"modeled_time_s", modeledSeconds},
+                {"modeled_time_s_per_phase", timePerPhase}, {"config", config}, {"step", qint64(step)}, {"epoch", epoch},
                 {"batch_in_epoch", qint64(batchInEpoch)}, {"lr", lr}, {"switch_step", qint64(switchStep)},
                 {"dual_step", qint64(dualStep)}, {"lora_rank", qint64(lora.rank)},
                 {"controller", ctl.state()}, {"plateau_averages", toArray(plateau.averages_)},
@@ -572,6 +609,21 @@ struct Trainer::Impl {
         } else {
             lrScale = s.value("lr_scale").toDouble(1);
             rollbacks = s.value("rollbacks").toInt(0);
+            // Device totals continue from the checkpoint (a rollback keeps its own: the steps it
+            // discards were paid for). Checkpoints from before they were stored start from zero.
+            costTotal.clear();
+            costPerPhase.clear();
+            modeledSecondsPerPhase.clear();
+            const QJsonObject cost = s.value("cost").toObject(), perPhase = s.value("cost_per_phase").toObject();
+            for (auto it = cost.begin(); it != cost.end(); ++it) costTotal[it.key().toStdString()] = costFromJson(it.value().toObject());
+            for (auto ph = perPhase.begin(); ph != perPhase.end(); ++ph) {
+                const QJsonObject m = ph.value().toObject();
+                for (auto it = m.begin(); it != m.end(); ++it)
+                    costPerPhase[ph.key().toStdString()][it.key().toStdString()] = costFromJson(it.value().toObject());
+            }
+            modeledSeconds = s.value("modeled_time_s").toDouble(0);
+            const QJsonObject tp = s.value("modeled_time_s_per_phase").toObject();
+            for (auto it = tp.begin(); it != tp.end(); ++it) modeledSecondsPerPhase[it.key().toStdString()] = it.value().toDouble();
         }
         step = s.value("step").toInteger();
         epoch = s.value("epoch").toInt();
@@ -716,8 +768,15 @@ struct Trainer::Impl {
                 costPerPhase[toString(p)][role] += c;
             }
         };
-        if (theta && p != Phase::Lora) add(coster->stepCost(traceTheta, p));
-        if (thetaP) add(coster->stepCost(traceP, p));
+        std::map<std::string, Cost> stepRoles;  // in DUAL, Θ's and Θ′'s work on each role
+        if (theta && p != Phase::Lora)
+            for (const auto& [role, c] : coster->stepCost(traceTheta, p)) stepRoles[role] += c;
+        if (thetaP)
+            for (const auto& [role, c] : coster->stepCost(traceP, p)) stepRoles[role] += c;
+        add(stepRoles);
+        double stepS = 0;
+        for (const auto& [role, c] : stepRoles) stepS = coster->mapping().overlap() ? std::max(stepS, c.seconds) : stepS + c.seconds;
+        addModeledTime(p, stepS);
     }
     // Cumulative device totals, overall and per phase ("device.<role>.<PHASE>.energy_j"): the live
     // view's per-phase bars read the latter, so they equal final.devices_per_phase however sparse the samples.
@@ -895,6 +954,13 @@ struct Trainer::Impl {
         }
         f.insert("devices", dev);
         f.insert("devices_per_phase", per);
+        if (coster) {
+            QJsonObject tp;
+            for (const auto& [ph, t] : modeledSecondsPerPhase) tp.insert(QString::fromStdString(ph), t);
+            f.insert("modeled_time_s", modeledSeconds);
+            f.insert("modeled_time_s_per_phase", tp);
+            f.insert("overlap", coster->mapping().overlap());
+        }
         if (coster) f.insert("reram_wear", coster->wear());
         // What `hpt --batch` needs to re-trace the run for its gpu-only counterfactual.
         f.insert("model_shape", QJsonArray{qint64(shape.stations), qint64(shape.features), qint64(shape.outputs)});

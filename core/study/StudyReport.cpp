@@ -120,6 +120,7 @@ QString csvField(QString s) {
 }  // namespace
 
 double RunResult::modeledTimeS() const {
+    if (storedTimeS >= 0) return storedTimeS;
     double s = 0;
     for (const auto& [role, c] : devices) s += c.timeS;
     return s;
@@ -149,6 +150,7 @@ RunResult readRun(const Store& store, int64_t id) {
     r.wallS = f.value("wall_s").toDouble();
     r.switchStep = f.value("switch_step").isDouble() ? f.value("switch_step").toInteger() : -1;
     r.steps = f.value("steps").toInteger();
+    r.storedTimeS = f.value("modeled_time_s").isDouble() ? f.value("modeled_time_s").toDouble() : -1;
     const QJsonObject dev = f.value("devices").toObject();
     for (auto it = dev.begin(); it != dev.end(); ++it) r.devices[it.key()] = costFrom(it.value().toObject());
     const QJsonObject per = f.value("devices_per_phase").toObject();

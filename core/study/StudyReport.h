@@ -43,7 +43,9 @@ struct RunResult {
     std::map<QString, int64_t> stepsPerPhase;                       // FULL/DUAL/LORA → steps
     double cellWrites = 0, maxWritesPerCell = 0, enduranceUsedPct = 0;
 
-    // End to end: devices run one after another within a step (devices.md), so the sums.
+    double storedTimeS = -1;     // final.modeled_time_s (critical path per step with mapping.overlap); -1: absent
+    // End to end: the stored modeled time; runs stored before it existed (devices one after
+    // another within a step) give the sum over the roles.
     double modeledTimeS() const;
     double modeledEnergyJ() const;
 };

@@ -243,6 +243,46 @@ private slots:
                  whole.final.value("test").toObject().value("mse").toDouble());
     }
 
+    // Device totals live in the checkpoint: a resumed run's modeled cost covers the whole run,
+    // equal to the uninterrupted run's (it used to restart from zero). With mapping.overlap the
+    // modeled time is the per-step critical path: below the sum of the roles, at least the slowest.
+    void resumedRunKeepsItsModeledCost() {
+        const QJsonObject flat{{"plugin", "testdevice"}};
+        QJsonObject e = experiment({{"devices", QJsonObject{{"gpu", flat}, {"systolic", flat}, {"reram", flat}}},
+                                    {"mapping", QJsonObject{{"preset", "hpt"}}}});
+        QTemporaryDir a, b, c;
+        const int n = 20;
+        Recorder whole, first, second, overlapped;
+        Trainer t1(host, resolve(e, {QString("training.max_steps=%1").arg(2 * n)}), whole, {a.path(), {}, "cpu", {}});
+        QCOMPARE(t1.run(), RunStatus::Finished);
+        Trainer t2(host, resolve(e, {QString("training.max_steps=%1").arg(n)}), first, {b.path(), {}, "cpu", {}});
+        QCOMPARE(t2.run(), RunStatus::Finished);
+        Trainer t3(host, resolve(e, {QString("training.max_steps=%1").arg(2 * n)}), second, {{}, b.path(), "cpu", {}});
+        QCOMPARE(t3.run(), RunStatus::Finished);
+        QVERIFY(!whole.ofType("phase").empty());
+        auto near = [](double x, double y) { return std::abs(x - y) <= 1e-12 * std::max(1.0, std::abs(y)); };
+        const QJsonObject dw = whole.final.value("devices").toObject(), dr = second.final.value("devices").toObject();
+        QCOMPARE(dr.keys(), dw.keys());
+        double sumRoles = 0;
+        for (const auto& role : dw.keys()) {
+            const double ew = dw.value(role).toObject().value("energy_j").toDouble();
+            QVERIFY2(near(dr.value(role).toObject().value("energy_j").toDouble(), ew), qPrintable(role));
+            sumRoles += dw.value(role).toObject().value("time_s").toDouble();
+        }
+        const double tw = whole.final.value("modeled_time_s").toDouble();
+        QVERIFY(tw > 0);
+        QVERIFY(near(second.final.value("modeled_time_s").toDouble(), tw));
+        QVERIFY(std::abs(tw - sumRoles) <= 1e-9 * sumRoles);  // no overlap: the sum of the roles
+        e.insert("mapping", QJsonObject{{"preset", "hpt"}, {"overlap", true}});
+        Trainer t4(host, resolve(e, {QString("training.max_steps=%1").arg(2 * n)}), overlapped, {c.path(), {}, "cpu", {}});
+        QCOMPARE(t4.run(), RunStatus::Finished);
+        const double to = overlapped.final.value("modeled_time_s").toDouble();
+        double slowest = 0;
+        for (const auto& role : dw.keys()) slowest = std::max(slowest, dw.value(role).toObject().value("time_s").toDouble());
+        QVERIFY2(to < tw, qPrintable(QString("overlap %1 s, serial %2 s").arg(to).arg(tw)));
+        QVERIFY2(to >= slowest * (1 - 1e-9), qPrintable(QString("overlap %1 s < slowest role %2 s").arg(to).arg(slowest)));
+    }
+
     // Resume continues with the checkpoint's τ_loss (and plateau rule), not the configuration passed in.
     void resumeKeepsTheCheckpointsTauLoss() {
         const QJsonObject e = experiment();
