@@ -169,7 +169,8 @@ int runExport(const QStringList& args) {
             std::fprintf(stderr, "wrote metrics.csv, events.csv, config.json, run.json to %s\n", qPrintable(p.value("csv")));
         }
         if (p.isSet("breakdown") && p.isSet("csv"))
-            writeFile(QDir(p.value("csv")).filePath("cost_breakdown.csv"), costBreakdownCsv(costBreakdown(store, run)));
+            hpt::writeFileNoFollow(QDir(p.value("csv")).filePath("cost_breakdown.csv"),
+                                   costBreakdownCsv(costBreakdown(store, run)), p.isSet("force"));
         else if (p.isSet("breakdown") && !p.isSet("chart"))
             std::fputs(QJsonDocument(costBreakdown(store, run)).toJson().constData(), stdout);
         if (p.isSet("json") && !p.isSet("breakdown"))
