@@ -72,7 +72,9 @@ QProcessEnvironment childEnv(const QString& fault, const QString& log) {
 }
 
 QStringList batchArgs(const QString& experimentFile, const QString& store) {
-    return {"--batch", experimentFile, "--store", store, "--plugin-dir", HPT_TEST_PLUGIN_DIR};
+    // --log-level info: the harness times its kills by the "checkpoint written" lines, which
+    // batch mode prints only at info level or lower.
+    return {"--batch", experimentFile, "--store", store, "--plugin-dir", HPT_TEST_PLUGIN_DIR, "--log-level", "info"};
 }
 
 // The last value of each note in a fault log.
