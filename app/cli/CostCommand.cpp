@@ -5,6 +5,7 @@
 
 #include "config/Experiment.h"
 #include "cost/StepCoster.h"
+#include "engine/RunOptions.h"
 #include "gui/TornadoChart.h"
 #include "lora/AdapterInjector.h"
 #include "plugin/PluginHost.h"
@@ -137,13 +138,15 @@ PricedModel buildModel(const QCommandLineParser& p, const hpt::PluginHost& host)
     m.full = plugin->create(shape, params);
     m.lora = plugin->create(shape, params);
     // The LORA state is built by the engine's own injector from the LoRA options
-    // training would use: built-in defaults ← model metadata ← preset defaults.
-    QJsonObject lora = hpt::builtinExperimentDefaults().value("lora").toObject();
+    // training would use: model metadata ← preset defaults, read as RunOptions
+    // (which fill the built-in defaults). No dataset is needed to price a step.
+    QJsonObject lora;
     for (const QJsonObject& layer : {rec.meta.value("lora").toObject(),
                                      rec.meta.value("preset_defaults").toObject().value(preset).toObject().value("lora").toObject()})
         for (auto it = layer.begin(); it != layer.end(); ++it) lora.insert(it.key(), it.value());
-    hpt::LoraSpec spec = hpt::loraSpecFromJson(lora);
-    if (spec.rank <= 0) spec.rank = 8;  // "auto" picks the rank from Θ's updates; price the default
+    const hpt::RunOptions ro = hpt::RunOptions::fromResolved(QJsonObject{{"lora", lora}});
+    hpt::LoraSpec spec = ro.lora.spec;
+    if (ro.lora.autoRank) spec.rank = 8;  // "auto" picks the rank from Θ's updates; price the default
     if (p.isSet("rank")) spec.rank = positiveInt(p, "rank", spec.rank);
     hpt::injectAdapters(m.lora->module(), spec);
     m.rank = spec.rank;

@@ -12,6 +12,7 @@
 #include "engine/Optimizer.h"
 #include "engine/PhaseController.h"
 #include "engine/PlateauCheck.h"
+#include "engine/RunOptions.h"
 #include "engine/ValidationSplit.h"
 #include "engine/WeightDistanceCheck.h"
 #include "id/AutoRank.h"
@@ -113,13 +114,12 @@ struct StepResult {
 
 struct Trainer::Impl {
     Impl(Trainer& t, const PluginHost& h, const QJsonObject& c, RunSink& s, const TrainerOptions& o)
-        : self(t), host(h), config(c), sink(s), opts(o), ctl(SwitchingOptions::fromJson(c.value("switching").toObject())),
-          plateau(plateauFrom(c)) {}
+        : self(t), host(h), config(c), sink(s), opts(o), ro(RunOptions::fromResolved(c)), ctl(ro.switching),
+          plateau(plateauFrom(ro.switching)) {}
 
-    // The plateau check of a configuration (also the one stored in a checkpoint on resume).
-    static PlateauCheck plateauFrom(const QJsonObject& c) {
-        const QJsonObject sw = c.value("switching").toObject();
-        return PlateauCheck(sw.value("tau_loss").toDouble(0.1), sw.value("plateau_rule").toString("nonnegative") != "literal");
+    // The plateau check of a run's switching options (the checkpoint's on resume).
+    static PlateauCheck plateauFrom(const SwitchingOptions& sw) {
+        return PlateauCheck(sw.tauLoss, sw.plateauRule != "literal");
     }
 
     Trainer& self;
@@ -127,6 +127,7 @@ struct Trainer::Impl {
     QJsonObject config;
     RunSink& sink;
     TrainerOptions opts;
+    RunOptions ro;  // parsed once from `config`
 
     torch::Device device{torch::kCPU};
     QString deviceName = "cpu";
@@ -227,21 +228,10 @@ struct Trainer::Impl {
         return model;
     }
 
-    AdamOptions adamOptions() const {
-        const QJsonObject t = config.value("training").toObject();
-        AdamOptions a;
-        a.lr = lr0;
-        a.weightDecay = t.value("weight_decay").toDouble(1e-4);
-        a.beta1 = t.value("beta1").toDouble(0.9);
-        a.beta2 = t.value("beta2").toDouble(0.999);
-        a.eps = t.value("eps").toDouble(1e-8);
-        a.decoupled = t.value("optimizer").toString("adamw") == "adamw";
-        return a;
-    }
+    AdamOptions adamOptions() const { return ro.training.adam; }
 
     std::vector<std::string> monitoredLayers() {
-        QStringList chosen;
-        for (const auto& v : config.value("switching").toObject().value("monitored_layers").toArray()) chosen << v.toString();
+        const QStringList& chosen = ro.switching.monitoredLayers;
         const auto all = theta->attentionLayers();
         if (chosen == QStringList{"all"}) return all;
         if (chosen.isEmpty()) {
@@ -263,7 +253,7 @@ struct Trainer::Impl {
             std::map<std::string, torch::Tensor> delta;
             const auto params = (from ? from : thetaP.get())->module().named_parameters(true);
             for (const auto& [name, w0] : startTargets) delta[name] = (params[name].detach().to(torch::kCPU) - w0);
-            const auto choice = chooseRank(delta, AutoRankRule::fromJson(config.value("lora").toObject().value("auto").toObject()));
+            const auto choice = chooseRank(delta, AutoRankRule::fromJson(ro.lora.autoRule));
             lora.rank = choice.rank;
             emitEvent("auto_rank", choice.toJson());
         }
@@ -301,40 +291,32 @@ struct Trainer::Impl {
     }
 
     void setup() {
-        const QJsonObject t = config.value("training").toObject();
-        seed = t.value("seed").toInteger(42);
-        batchSize = t.value("batch_size").toInteger(1);
-        epochs = t.value("epochs").toInt(1);
-        lr0 = lr = t.value("lr").toDouble(1e-4);
-        ckptEvery = config.value("checkpoint").toObject().value("every").toInteger(0);
-        const QJsonObject dv = config.value("divergence").toObject();
-        divPolicy = dv.value("policy").toString("stop");
-        maxGradNorm = dv.value("max_grad_norm").toDouble(0);
-        lrFactor = dv.value("lr_factor").toDouble(0.5);
-        maxRollbacks = dv.value("max_rollbacks").toInt(3);
-        gradClip = t.value("grad_clip").toDouble(0);
-        keepBest = t.value("keep_best").toBool(false);
-        if (t.value("threads").toInt(0) > 0) torch::set_num_threads(t.value("threads").toInt());
+        const TrainingOptions& t = ro.training;
+        seed = t.seed;
+        batchSize = t.batchSize;
+        epochs = t.epochs;
+        lr0 = lr = t.adam.lr;
+        ckptEvery = ro.checkpoint.every;
+        divPolicy = ro.divergence.policy;
+        maxGradNorm = ro.divergence.maxGradNorm;
+        lrFactor = ro.divergence.lrFactor;
+        maxRollbacks = ro.divergence.maxRollbacks;
+        gradClip = t.gradClip;
+        keepBest = t.keepBest;
+        if (t.threads > 0) torch::set_num_threads(t.threads);
 
-        QString dev = opts.torchDevice.isEmpty() ? t.value("torch_device").toString("auto") : opts.torchDevice;
+        QString dev = opts.torchDevice.isEmpty() ? t.torchDevice : opts.torchDevice;
         const bool cuda = torch::cuda::is_available();
         if (dev == "cuda" && !cuda)
             throw configError("training.torch_device", "CUDA was requested but this LibTorch has no usable CUDA device; use auto or cpu");
         device = (dev == "cuda" || (dev == "auto" && cuda)) ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
         deviceName = device.is_cuda() ? "cuda" : "cpu";
 
-        const QJsonObject l = config.value("lora").toObject();
-        autoRank = l.value("rank").isString();
-        lora.rank = autoRank ? 0 : l.value("rank").toInteger(8);
-        lora.alpha = l.value("alpha").toDouble(64);
-        lora.dropout = l.value("dropout").toDouble(0.1);
-        lora.targets.clear();
-        lora.modulesToSave.clear();
-        for (const auto& v : l.value("targets").toArray()) lora.targets << v.toString();
-        for (const auto& v : l.value("modules_to_save").toArray()) lora.modulesToSave << v.toString();
+        autoRank = ro.lora.autoRank;
+        lora = ro.lora.spec;
 
         ckptDir = opts.checkpointDir;
-        if (ckptDir.isEmpty()) ckptDir = config.value("checkpoint").toObject().value("dir").toString();
+        if (ckptDir.isEmpty()) ckptDir = ro.checkpoint.dir;
         // The fallback folder is named by the run's uuid, never by its name (names are data, not paths).
         if (ckptDir.isEmpty()) ckptDir = QDir::temp().filePath("hpt-run-" + runUuid);
         requireWritableFolder(ckptDir);
@@ -374,12 +356,12 @@ struct Trainer::Impl {
         const auto* st = dynamic_cast<const SampleTimes*>(data.get());
         timeUnit = st ? st->timeUnit() : std::string("sample");
         carve = carveValidation(tr.size(), st ? st->trainTimes() : torch::Tensor(),
-                                t.value("validation_fraction").toDouble(0), t.value("validation_gap").toInteger(0));
+                                t.validationFraction, t.validationGap);
         trainX = tr.x.index_select(0, carve.trainIndex).to(device);
         trainY = tr.y.index_select(0, carve.trainIndex).to(device);
         valX = tr.x.index_select(0, carve.valIndex).to(device);
         valY = tr.y.index_select(0, carve.valIndex).to(device);
-        if (t.value("target").toString("absolute") == "residual") {
+        if (t.target == "residual") {
             const QJsonValue pf = data->info().notes.value("persistence_feature");
             if (!pf.isDouble() || shape.outputs != shape.stations || pf.toInt() < 0 || pf.toInt() >= shape.features)
                 throw configError("training.target",
@@ -391,24 +373,23 @@ struct Trainer::Impl {
         }
         stepsPerEpoch = (trainX.size(0) + batchSize - 1) / batchSize;
         totalSteps = stepsPerEpoch * epochs;
-        const int64_t maxSteps = t.value("max_steps").toInteger(0);
-        if (maxSteps > 0) totalSteps = std::min(totalSteps, maxSteps);
+        if (t.maxSteps > 0) totalSteps = std::min(totalSteps, t.maxSteps);
         // A resumed checkpoint is checked before anything is built or recorded from it.
         if (!opts.resumeFrom.isEmpty())
             checkCheckpointState(resumeState, resumeFile,
                                  {stepsPerEpoch, std::max<int64_t>(epochs, resumeState.value("config").toObject()
                                                                                .value("training").toObject()
                                                                                .value("epochs").toInteger(0))});
-        sched = LrSchedule::fromJson(t, totalSteps);
+        sched = t.schedule;
+        sched.totalSteps = std::max<int64_t>(1, totalSteps);
 
-        idProbe = std::make_unique<IdProbe>(config.value("id").toObject(), lora.targets, trainX);
+        idProbe = std::make_unique<IdProbe>(ro.id, lora.targets, trainX);
         theta = createModel();
         stopPoint();
         probeShapes();
         checkLoraFits();
         stopPoint();
-        wcheck = std::make_unique<WeightDistanceCheck>(config.value("switching").toObject().value("tau_w").toDouble(0.01),
-                                                       monitoredLayers());
+        wcheck = std::make_unique<WeightDistanceCheck>(ro.switching.tauW, monitoredLayers());
         if (!config.value("devices").toObject().isEmpty())
             coster = std::make_unique<StepCoster>(host, config.value("mapping").toObject(), config.value("devices").toObject());
         if (autoRank) {
@@ -927,7 +908,7 @@ struct Trainer::Impl {
         f.insert("wall_s", wall());
         f.insert("torch_device", deviceName);
         f.insert("checkpoint_dir", ckptDir);
-        f.insert("target", config.value("training").toObject().value("target").toString("absolute"));
+        f.insert("target", ro.training.target);
         if (valX.size(0) > 0) {
             QJsonObject v = carve.toJson(timeUnit);
             v.insert("final_loss", finiteOrText(lastVal));
@@ -1126,9 +1107,10 @@ Trainer::Trainer(const PluginHost& host, const QJsonObject& resolvedConfig, RunS
             if (given.contains(k)) t.insert(k, given.value(k));
         stored.insert("training", t);
         impl_->config = stored;
-        impl_->ctl = PhaseController(SwitchingOptions::fromJson(stored.value("switching").toObject()));
+        impl_->ro = RunOptions::fromResolved(stored);
+        impl_->ctl = PhaseController(impl_->ro.switching);
         // The plateau check continues with the checkpoint's τ_loss and rule, like the controller.
-        impl_->plateau = Impl::plateauFrom(stored);
+        impl_->plateau = Impl::plateauFrom(impl_->ro.switching);
         if (options.checkpointDir.isEmpty()) impl_->opts.checkpointDir = options.resumeFrom;
     }
     if (impl_->runUuid.isEmpty()) impl_->runUuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
