@@ -10,15 +10,12 @@
 #include "engine/IdProbe.h"
 #include "engine/LrSchedule.h"
 #include "engine/Optimizer.h"
-#include "engine/PhaseController.h"
-#include "engine/PlateauCheck.h"
 #include "engine/RunOptions.h"
+#include "engine/SwitchingRule.h"
 #include "engine/ValidationSplit.h"
-#include "engine/WeightDistanceCheck.h"
 #include "id/AutoRank.h"
 #include "lora/AdapterInjector.h"
 #include "plugin/PluginHost.h"
-#include "stats/TTest.h"
 #include "util/FaultPoint.h"
 #include "util/RuntimeInfo.h"
 
@@ -77,18 +74,6 @@ QJsonObject costJson(const Cost& c) {
             {"components", costBreakdownJson(c).value("components")}};
 }
 
-QJsonArray toArray(const std::vector<double>& v) {
-    QJsonArray a;
-    for (double x : v) a.append(x);
-    return a;
-}
-
-std::vector<double> fromArray(const QJsonValue& v) {
-    std::vector<double> out;
-    for (const auto& x : v.toArray()) out.push_back(x.toDouble());
-    return out;
-}
-
 // An hpt::Error's sentence without its "where: " prefix, to extend it.
 std::string bareMessage(const Error& e) {
     const std::string w = e.what();
@@ -114,13 +99,7 @@ struct StepResult {
 
 struct Trainer::Impl {
     Impl(Trainer& t, const PluginHost& h, const QJsonObject& c, RunSink& s, const TrainerOptions& o)
-        : self(t), host(h), config(c), sink(s), opts(o), ro(RunOptions::fromResolved(c)), ctl(ro.switching),
-          plateau(plateauFrom(ro.switching)) {}
-
-    // The plateau check of a run's switching options (the checkpoint's on resume).
-    static PlateauCheck plateauFrom(const SwitchingOptions& sw) {
-        return PlateauCheck(sw.tauLoss, sw.plateauRule != "literal");
-    }
+        : self(t), host(h), config(c), sink(s), opts(o), ro(RunOptions::fromResolved(c)), rule(ro.switching) {}
 
     Trainer& self;
     const PluginHost& host;
@@ -160,9 +139,7 @@ struct Trainer::Impl {
     std::map<std::string, torch::Tensor> startTargets;  // for lora.rank = "auto"
     std::unique_ptr<IdProbe> idProbe;                   // intrinsic-dimension estimates (id.every)
 
-    PhaseController ctl;
-    PlateauCheck plateau;
-    std::unique_ptr<WeightDistanceCheck> wcheck;
+    SwitchingRule rule;  // plateau check, weight-distance check, t-test and phase
     LoraSpec lora;
     bool autoRank = false;
 
@@ -229,21 +206,6 @@ struct Trainer::Impl {
     }
 
     AdamOptions adamOptions() const { return ro.training.adam; }
-
-    std::vector<std::string> monitoredLayers() {
-        const QStringList& chosen = ro.switching.monitoredLayers;
-        const auto all = theta->attentionLayers();
-        if (chosen == QStringList{"all"}) return all;
-        if (chosen.isEmpty()) {
-            // The reference monitors the last attention layer (SWE, weather).
-            if (all.empty()) throw pluginError(config.value("model").toObject().value("name").toString().toStdString(),
-                                               "the model lists no attention layers to monitor");
-            return {all.back()};
-        }
-        std::vector<std::string> out;
-        for (const auto& c : chosen) out.push_back(c.toStdString());
-        return out;
-    }
 
     // Θ′ = copy of Θ (or a fresh model in the "lora" baseline) with adapters on the targets.
     void buildLoraCopy(Model* from) {
@@ -389,7 +351,6 @@ struct Trainer::Impl {
         probeShapes();
         checkLoraFits();
         stopPoint();
-        wcheck = std::make_unique<WeightDistanceCheck>(ro.switching.tauW, monitoredLayers());
         if (!config.value("devices").toObject().isEmpty())
             coster = std::make_unique<StepCoster>(host, config.value("mapping").toObject(), config.value("devices").toObject());
         if (autoRank) {
@@ -399,12 +360,15 @@ struct Trainer::Impl {
                 startTargets[tname + ".weight"] = params[tname + ".weight"].detach().to(torch::kCPU).clone();
         }
         // The sizes pass here only for ranking; adapters keep a plain "q"/"v" name map.
-        if (ctl.phase() == Phase::Lora) {
+        const auto layers = SwitchingRule::monitoredLayers(
+            ro.switching, theta->attentionLayers(), config.value("model").toObject().value("name").toString().toStdString());
+        if (rule.phase() == Phase::Lora) {
+            rule.start(layers, nullptr);
             buildLoraCopy(nullptr);
             theta.reset();
         } else {
             optTheta = std::make_unique<FlatAdam>(theta->module(), adamOptions());
-            wcheck->start(theta->module());
+            rule.start(layers, &theta->module());
         }
     }
 
@@ -473,7 +437,7 @@ struct Trainer::Impl {
     // A fixed LoRA rank must fit every adapted layer (r ≤ min(in, out)); checked before step 1
     // rather than at the switch, hours later.
     void checkLoraFits() {
-        if (ctl.options().mode == "full") return;
+        if (ro.switching.mode == "full") return;
         const auto targets = adapterTargets(theta->module(), lora.targets);
         if (targets.empty()) {
             QStringList have;
@@ -508,15 +472,15 @@ struct Trainer::Impl {
             perPhase.insert(QString::fromStdString(ph), o);
         }
         for (const auto& [ph, t] : modeledSecondsPerPhase) timePerPhase.insert(QString::fromStdString(ph), t);
-        return {{"format", 1}, {"cost", cost}, {"cost_per_phase", perPhase}, {"modeled_time_s", modeledSeconds},
+        QJsonObject s{{"format", 1}, {"cost", cost}, {"cost_per_phase", perPhase}, {"modeled_time_s", modeledSeconds},
                 {"modeled_time_s_per_phase", timePerPhase}, {"config", config}, {"step", qint64(step)}, {"epoch", epoch},
                 {"batch_in_epoch", qint64(batchInEpoch)}, {"lr", lr}, {"switch_step", qint64(switchStep)},
-                {"dual_step", qint64(dualStep)}, {"lora_rank", qint64(lora.rank)},
-                {"controller", ctl.state()}, {"plateau_averages", toArray(plateau.averages_)},
-                {"plateau_sum", plateau.sum_}, {"plateau_count", qint64(plateau.count_)},
-                {"weight_distances", toArray(wcheck->distances_)}, {"wall_s", wall()}, {"device", deviceName},
+                {"dual_step", qint64(dualStep)}, {"lora_rank", qint64(lora.rank)}, {"wall_s", wall()}, {"device", deviceName},
                 {"has_theta", bool(theta)}, {"has_theta_prime", bool(thetaP)}, {"lr_scale", lrScale},
                 {"rollbacks", rollbacks}, {"run_uuid", runUuid}, {"config_sha256", configSha256(config)}};
+        const QJsonObject sw = rule.state();  // the switching rule's keys sit at the top level (format 1)
+        for (auto it = sw.begin(); it != sw.end(); ++it) s.insert(it.key(), it.value());
+        return s;
     }
 
     void writeCheckpoint(const char* why) {
@@ -534,7 +498,7 @@ struct Trainer::Impl {
                             .arg(step).arg(QString::fromUtf8(e.what()), ckptDir)
                             .toStdString());
         }
-        emitEvent("checkpoint", {{"reason", why}, {"dir", ckptDir}, {"phase", toString(ctl.phase())}});
+        emitEvent("checkpoint", {{"reason", why}, {"dir", ckptDir}, {"phase", toString(rule.phase())}});
     }
 
     void writeCheckpointFile() {
@@ -549,7 +513,7 @@ struct Trainer::Impl {
                 for (const auto& b : thetaP->module().named_buffers(true)) a.write("thetap." + b.key(), b.value().cpu(), true);
                 optP->save(a, "opt_thetap");
             }
-            if (wcheck->previous_.defined()) a.write("weight_snapshot", wcheck->previous_.cpu());
+            if (rule.weightSnapshot().defined()) a.write("weight_snapshot", rule.weightSnapshot().cpu());
             for (const auto& [n, w] : startTargets) a.write("start_target." + n, w);
             auto gen = at::detail::getDefaultCPUGenerator();
             std::lock_guard<std::mutex> lock(gen.mutex());
@@ -559,7 +523,7 @@ struct Trainer::Impl {
 
     void resume() {
         const QString file = loadCheckpoint(opts.resumeFrom, false);
-        emitEvent("resume", {{"from", file}, {"step", qint64(step)}, {"phase", toString(ctl.phase())}});
+        emitEvent("resume", {{"from", file}, {"step", qint64(step)}, {"phase", toString(rule.phase())}});
     }
 
     // Restores everything a checkpoint holds. rollback: the same run goes back to its last good
@@ -612,11 +576,6 @@ struct Trainer::Impl {
         lr = s.value("lr").toDouble();
         switchStep = s.value("switch_step").toInteger(-1);
         dualStep = s.value("dual_step").toInteger(-1);
-        ctl.restore(s.value("controller").toObject());
-        plateau.averages_ = fromArray(s.value("plateau_averages"));
-        plateau.sum_ = s.value("plateau_sum").toDouble();
-        plateau.count_ = s.value("plateau_count").toInteger();
-        wcheck->distances_ = fromArray(s.value("weight_distances"));
         if (!rollback) priorWall = s.value("wall_s").toDouble();
         auto& a = ck.tensors;
         torch::NoGradGuard ng;
@@ -660,10 +619,10 @@ struct Trainer::Impl {
         torch::Tensor snap;
         try {
             a.read("weight_snapshot", snap);
-            wcheck->previous_ = snap.to(torch::kFloat64);
         } catch (const c10::Error&) {
-            wcheck->previous_ = torch::Tensor();
+            snap = torch::Tensor();  // none taken yet (the "lora" baseline)
         }
+        rule.restore(s, snap);
         torch::Tensor rng;
         a.read("rng.cpu", rng);
         auto gen = at::detail::getDefaultCPUGenerator();
@@ -701,11 +660,11 @@ struct Trainer::Impl {
         const bool roll = divPolicy == "rollback" && rollbacks < maxRollbacks;
         emitEvent("diverged", {{"loss", which}, {"value", finiteOrText(r.loss)}, {"grad_norm", finiteOrText(r.gradNorm)},
                                {"max_grad_norm", maxGradNorm}, {"reason", QString("the %1 %2").arg(which, why)},
-                               {"phase", toString(ctl.phase())}, {"checkpoint_dir", ckptDir}, {"policy", divPolicy},
+                               {"phase", toString(rule.phase())}, {"checkpoint_dir", ckptDir}, {"policy", divPolicy},
                                {"action", roll ? "rollback" : "stop"}, {"rollbacks", rollbacks}});
         if (!roll) {
             QString msg = QString("the %1 %2 at step %3 (epoch %4) in the %5 phase")
-                              .arg(which, why).arg(step).arg(epoch + 1).arg(toString(ctl.phase()));
+                              .arg(which, why).arg(step).arg(epoch + 1).arg(toString(rule.phase()));
             if (divPolicy == "rollback")
                 msg += QString(", after %1 rollback(s) (divergence.max_rollbacks = %2)").arg(rollbacks).arg(maxRollbacks);
             msg += QString("; lower training.lr or check the data for extreme values, then resume from the last good "
@@ -722,7 +681,7 @@ struct Trainer::Impl {
         emitEvent("rollback", {{"from_step", qint64(fromStep)}, {"to_step", qint64(step)}, {"checkpoint", file},
                                {"reason", QString("the %1 %2").arg(which, why)}, {"lr_from", fromLr}, {"lr_to", lr},
                                {"lr_factor", lrFactor}, {"rollback", rollbacks}, {"max_rollbacks", maxRollbacks},
-                               {"phase", toString(ctl.phase())}});
+                               {"phase", toString(rule.phase())}});
         metric("lr", lr);
     }
 
@@ -792,46 +751,35 @@ struct Trainer::Impl {
         writeCheckpoint("phase change");
     }
 
+    // The switching rule judges the step; the trainer builds or drops models as it decides.
     void afterStep(double lossFull, double lossLora) {
-        const Phase before = ctl.phase();
-        if (before == Phase::Full) plateau.addLoss(lossFull);
-        if (ctl.checkDue(step)) {
-            const auto pv = plateau.check();
-            const auto wv = wcheck->check(theta->module());
-            QJsonObject pj = pv.toJson(), wj = wv.toJson();
-            QJsonArray layers;
-            for (const auto& l : wcheck->layers()) layers.append(QString::fromStdString(l));
-            wj.insert("layers", layers);
-            emitEvent("plateau_check", pj);
-            emitEvent("weight_check", wj);
-            if (ctl.onCheck(pv, wv) == SwitchAction::EnterDual) {
-                buildLoraCopy(theta.get());
-                dualStep = step;
-                onPhaseChange(before, Phase::Dual, "plateau check and weight-distance check hold");
-            }
-        } else if (before == Phase::Dual && ctl.addDualLosses(lossFull, lossLora)) {
-            const auto r = tTest(ctl.windowFull(), ctl.windowLora(), ctl.options().alpha, ctl.options().welch);
-            const SwitchAction act = ctl.onTTest(r);
-            emitEvent("ttest", {{"t", r.t}, {"p", r.p}, {"df", r.df}, {"critical", r.critical}, {"alpha", r.alpha},
-                                {"welch", r.welch}, {"mean_full", r.meanA}, {"mean_lora", r.meanB},
-                                {"n", qint64(ctl.options().ttestWindow)}, {"significant", r.significant},
-                                {"decision", toString(act)}, {"attempt", ctl.dualAttempts()}});
-            if (act == SwitchAction::EnterLora) {
-                theta.reset();
-                optTheta.reset();
-                switchStep = step;
-                onPhaseChange(Phase::Dual, Phase::Lora, "t-test: no significant difference between the loss streams");
-            } else if (act == SwitchAction::RebuildAdapters) {
-                buildLoraCopy(theta.get());
-                refreshTraces();
-                emitEvent("adapter", {{"action", "rebuild"}, {"reason", "t-test found a significant difference"},
-                                      {"adapter", lastAdapter}});
-            } else if (act == SwitchAction::GiveUpDual) {
-                thetaP.reset();
-                optP.reset();
-                onPhaseChange(Phase::Dual, Phase::Full, "maximum DUAL attempts reached; staying FULL",
-                              {{"attempts", ctl.dualAttempts()}});
-            }
+        const SwitchStep sw = rule.afterStep(step, lossFull, lossLora, theta ? &theta->module() : nullptr);
+        for (const auto& [type, payload] : sw.events) emitEvent(type, payload);
+        switch (sw.action) {
+        case SwitchAction::EnterDual:
+            buildLoraCopy(theta.get());
+            dualStep = step;
+            onPhaseChange(Phase::Full, Phase::Dual, "plateau check and weight-distance check hold");
+            break;
+        case SwitchAction::EnterLora:
+            theta.reset();
+            optTheta.reset();
+            switchStep = step;
+            onPhaseChange(Phase::Dual, Phase::Lora, "t-test: no significant difference between the loss streams");
+            break;
+        case SwitchAction::RebuildAdapters:
+            buildLoraCopy(theta.get());
+            refreshTraces();
+            emitEvent("adapter", {{"action", "rebuild"}, {"reason", "t-test found a significant difference"},
+                                  {"adapter", lastAdapter}});
+            break;
+        case SwitchAction::GiveUpDual:
+            thetaP.reset();
+            optP.reset();
+            onPhaseChange(Phase::Dual, Phase::Full, "maximum DUAL attempts reached; staying FULL",
+                          {{"attempts", rule.dualAttempts()}});
+            break;
+        case SwitchAction::None: break;
         }
     }
 
@@ -840,7 +788,7 @@ struct Trainer::Impl {
 
     // ---- validation ----------------------------------------------------------
     // The model that would be tested if the run ended now: Θ′ in LORA, else Θ.
-    Model* current() const { return ctl.phase() == Phase::Lora && thetaP ? thetaP.get() : theta ? theta.get() : thetaP.get(); }
+    Model* current() const { return rule.phase() == Phase::Lora && thetaP ? thetaP.get() : theta ? theta.get() : thetaP.get(); }
 
     // Validation loss (normalised MSE, as the training loss) of the current model, as the
     // metric "val_loss"; with keep_best, the best weights so far are kept in memory.
@@ -887,7 +835,7 @@ struct Trainer::Impl {
         p.totalSteps = totalSteps;
         p.epoch = epoch + 1;
         p.epochs = epochs;
-        p.phase = toString(ctl.phase());
+        p.phase = toString(rule.phase());
         p.loss = lastLoss;
         const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
         const int64_t done = step - startStep;
@@ -901,10 +849,10 @@ struct Trainer::Impl {
         f.insert("status", status);
         f.insert("steps", qint64(step));
         f.insert("epochs_completed", epoch);
-        f.insert("phase", toString(ctl.phase()));
+        f.insert("phase", toString(rule.phase()));
         f.insert("switch_step", qint64(switchStep));
         f.insert("dual_step", qint64(dualStep));
-        f.insert("dual_attempts", ctl.dualAttempts());
+        f.insert("dual_attempts", rule.dualAttempts());
         f.insert("wall_s", wall());
         f.insert("torch_device", deviceName);
         f.insert("checkpoint_dir", ckptDir);
@@ -974,7 +922,7 @@ struct Trainer::Impl {
         rs.uuid = runUuid.toStdString();
         refreshTraces();
         if (opts.resumeFrom.isEmpty()) {
-            enterPhaseCosts(ctl.phase());
+            enterPhaseCosts(rule.phase());
             // Before the run is recorded, so every run in the store has a checkpoint to resume
             // from (a kill during this write leaves neither), and rollback has a good state to go
             // back to before the first periodic checkpoint.
@@ -984,12 +932,12 @@ struct Trainer::Impl {
         if (!opts.resumeFrom.isEmpty()) resume();
         refreshTraces();
         startStep = step;
-        emitEvent("start", {{"phase", toString(ctl.phase())}, {"total_steps", qint64(totalSteps)},
+        emitEvent("start", {{"phase", toString(rule.phase())}, {"total_steps", qint64(totalSteps)},
                             {"steps_per_epoch", qint64(stepsPerEpoch)}, {"torch_device", deviceName},
                             {"train_samples", qint64(trainX.size(0))}, {"validation", carve.toJson(timeUnit)},
                             {"lr_schedule", sched.kind}, {"target", residualFeature >= 0 ? "residual" : "absolute"},
                             {"parameters", qint64(countParameters((theta ? theta : thetaP)->module()))},
-                            {"monitored_layers", [&] { QJsonArray a; for (auto& l : wcheck->layers()) a.append(QString::fromStdString(l)); return a; }()}});
+                            {"monitored_layers", [&] { QJsonArray a; for (auto& l : rule.layers()) a.append(QString::fromStdString(l)); return a; }()}});
 
         const int64_t n = trainX.size(0);
         auto next = Clock::now();
@@ -1027,7 +975,7 @@ struct Trainer::Impl {
                 const torch::Tensor idx = perm.slice(0, b0, b1);
                 const torch::Tensor x = trainX.index_select(0, idx), y = trainY.index_select(0, idx);
                 ++step;
-                const Phase ph = ctl.phase();
+                const Phase ph = rule.phase();
                 double lf = NAN, ll = NAN;
                 QString why;
                 const char* which = "full";
@@ -1108,9 +1056,8 @@ Trainer::Trainer(const PluginHost& host, const QJsonObject& resolvedConfig, RunS
         stored.insert("training", t);
         impl_->config = stored;
         impl_->ro = RunOptions::fromResolved(stored);
-        impl_->ctl = PhaseController(impl_->ro.switching);
-        // The plateau check continues with the checkpoint's τ_loss and rule, like the controller.
-        impl_->plateau = Impl::plateauFrom(impl_->ro.switching);
+        // The switching rule (τ_loss, plateau rule, τ_w, windows) continues with the checkpoint's options.
+        impl_->rule = SwitchingRule(impl_->ro.switching);
         if (options.checkpointDir.isEmpty()) impl_->opts.checkpointDir = options.resumeFrom;
     }
     if (impl_->runUuid.isEmpty()) impl_->runUuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -1173,7 +1120,7 @@ RunStatus Trainer::run() {
     }
     final_ = QJsonObject{{"status", "failed"}, {"error", error_->what()}, {"error_kind", kinds[int(error_->kind())]},
                          {"where", QString::fromStdString(error_->where())}, {"steps", qint64(d.step)},
-                         {"phase", toString(d.ctl.phase())}, {"checkpoint_dir", d.ckptDir}};
+                         {"phase", toString(d.rule.phase())}, {"checkpoint_dir", d.ckptDir}};
     d.sink.runFinished(RunStatus::Failed, final_);
     return RunStatus::Failed;
 }
