@@ -1,7 +1,7 @@
 #include "engine/Trainer.h"
 
 #include "config/Experiment.h"
-#include "cost/StepCoster.h"
+#include "cost/RunCosts.h"
 #include "engine/Checkpoint.h"
 #include "engine/CheckpointCheck.h"
 #include "engine/RunLock.h"
@@ -50,28 +50,6 @@ QJsonObject datasetInfoJson(const DatasetInfo& i) {
             {"target", QString::fromStdString(i.target)}, {"target_unit", QString::fromStdString(i.targetUnit)},
             {"missing_policy", QString::fromStdString(i.missingPolicy)}, {"normalization", i.normalization},
             {"notes", i.notes}};
-}
-
-// The inverse of costJson (components by their names), for device totals kept in a checkpoint.
-Cost costFromJson(const QJsonObject& o) {
-    Cost c;
-    c.cycles = o.value("cycles").toDouble();
-    c.seconds = o.value("time_s").toDouble();
-    c.joules = o.value("energy_j").toDouble();
-    c.cellWrites = o.value("writes").toDouble();
-    const QJsonObject parts = o.value("components").toObject();
-    for (int i = 0; i < kComponents; ++i) {
-        const QJsonObject part = parts.value(toString(Component(i))).toObject();
-        c.time[size_t(i)] = part.value("time_s").toDouble();
-        c.energy[size_t(i)] = part.value("energy_j").toDouble();
-    }
-    return c;
-}
-
-QJsonObject costJson(const Cost& c) {
-    // "components": time and energy by component (adc, static, launch, ...) for breakdowns of a stored run.
-    return {{"cycles", c.cycles}, {"time_s", c.seconds}, {"energy_j", c.joules}, {"writes", c.cellWrites},
-            {"components", costBreakdownJson(c).value("components")}};
 }
 
 // An hpt::Error's sentence without its "where: " prefix, to extend it.
@@ -154,12 +132,7 @@ struct Trainer::Impl {
     int maxRollbacks = 3, rollbacks = 0;
     double priorWall = 0;  // wall time of earlier segments of a resumed run
     Clock::time_point t0;
-    std::map<std::string, Cost> costTotal;
-    std::map<std::string, std::map<std::string, Cost>> costPerPhase;
-    // Modeled end-to-end time: per step the sum of the roles' times, or the slowest role when
-    // the mapping overlaps the tiers (mapping.overlap); one-off phase-entry costs add in full.
-    double modeledSeconds = 0;
-    std::map<std::string, double> modeledSecondsPerPhase;
+    RunCosts costs;  // device totals and modeled time (cost/RunCosts.h)
     std::vector<MetricPoint> pending;
     Clock::time_point lastFlush;
     double lastLoss = 0;
@@ -231,26 +204,7 @@ struct Trainer::Impl {
     }
     QJsonObject lastAdapter;
 
-    void enterPhaseCosts(Phase p) {
-        if (!coster) return;
-        auto add = [&](const std::map<std::string, Cost>& m) {
-            for (const auto& [role, c] : m) {
-                costTotal[role] += c;
-                costPerPhase[toString(p)][role] += c;
-            }
-        };
-        std::map<std::string, Cost> once;
-        if (theta && p != Phase::Lora)
-            for (const auto& [role, c] : coster->enterPhase(p, theta->trace(batchSize))) once[role] += c;
-        if (thetaP)
-            for (const auto& [role, c] : coster->enterPhase(p, thetaP->trace(batchSize))) once[role] += c;
-        add(once);
-        for (const auto& [role, c] : once) addModeledTime(p, c.seconds);
-    }
-    void addModeledTime(Phase p, double s) {
-        modeledSeconds += s;
-        modeledSecondsPerPhase[toString(p)] += s;
-    }
+    void enterPhaseCosts(Phase p) { costs.enterPhase(p, theta ? &traceTheta : nullptr, thetaP ? &traceP : nullptr); }
 
     void setup() {
         const TrainingOptions& t = ro.training;
@@ -353,6 +307,7 @@ struct Trainer::Impl {
         stopPoint();
         if (!config.value("devices").toObject().isEmpty())
             coster = std::make_unique<StepCoster>(host, config.value("mapping").toObject(), config.value("devices").toObject());
+        costs = RunCosts(coster.get());
         if (autoRank) {
             torch::NoGradGuard ng;
             const auto params = theta->module().named_parameters(true);
@@ -463,23 +418,15 @@ struct Trainer::Impl {
 
     // ---- checkpoints -------------------------------------------------------
     QJsonObject stateJson() const {
-        // Device totals so far, so that a resumed run's modeled cost covers the whole run.
-        QJsonObject cost, perPhase, timePerPhase;
-        for (const auto& [role, c] : costTotal) cost.insert(QString::fromStdString(role), costJson(c));
-        for (const auto& [ph, m] : costPerPhase) {
-            QJsonObject o;
-            for (const auto& [role, c] : m) o.insert(QString::fromStdString(role), costJson(c));
-            perPhase.insert(QString::fromStdString(ph), o);
-        }
-        for (const auto& [ph, t] : modeledSecondsPerPhase) timePerPhase.insert(QString::fromStdString(ph), t);
-        QJsonObject s{{"format", 1}, {"cost", cost}, {"cost_per_phase", perPhase}, {"modeled_time_s", modeledSeconds},
-                {"modeled_time_s_per_phase", timePerPhase}, {"config", config}, {"step", qint64(step)}, {"epoch", epoch},
+        QJsonObject s{{"format", 1}, {"config", config}, {"step", qint64(step)}, {"epoch", epoch},
                 {"batch_in_epoch", qint64(batchInEpoch)}, {"lr", lr}, {"switch_step", qint64(switchStep)},
                 {"dual_step", qint64(dualStep)}, {"lora_rank", qint64(lora.rank)}, {"wall_s", wall()}, {"device", deviceName},
                 {"has_theta", bool(theta)}, {"has_theta_prime", bool(thetaP)}, {"lr_scale", lrScale},
                 {"rollbacks", rollbacks}, {"run_uuid", runUuid}, {"config_sha256", configSha256(config)}};
-        const QJsonObject sw = rule.state();  // the switching rule's keys sit at the top level (format 1)
-        for (auto it = sw.begin(); it != sw.end(); ++it) s.insert(it.key(), it.value());
+        // The switching rule's and the cost books' keys sit at the top level (format 1); device totals
+        // so far make a resumed run's modeled cost cover the whole run.
+        for (const QJsonObject& part : {rule.state(), costs.state()})
+            for (auto it = part.begin(); it != part.end(); ++it) s.insert(it.key(), it.value());
         return s;
     }
 
@@ -555,20 +502,8 @@ struct Trainer::Impl {
             lrScale = s.value("lr_scale").toDouble(1);
             rollbacks = s.value("rollbacks").toInt(0);
             // Device totals continue from the checkpoint (a rollback keeps its own: the steps it
-            // discards were paid for). Checkpoints from before they were stored start from zero.
-            costTotal.clear();
-            costPerPhase.clear();
-            modeledSecondsPerPhase.clear();
-            const QJsonObject cost = s.value("cost").toObject(), perPhase = s.value("cost_per_phase").toObject();
-            for (auto it = cost.begin(); it != cost.end(); ++it) costTotal[it.key().toStdString()] = costFromJson(it.value().toObject());
-            for (auto ph = perPhase.begin(); ph != perPhase.end(); ++ph) {
-                const QJsonObject m = ph.value().toObject();
-                for (auto it = m.begin(); it != m.end(); ++it)
-                    costPerPhase[ph.key().toStdString()][it.key().toStdString()] = costFromJson(it.value().toObject());
-            }
-            modeledSeconds = s.value("modeled_time_s").toDouble(0);
-            const QJsonObject tp = s.value("modeled_time_s_per_phase").toObject();
-            for (auto it = tp.begin(); it != tp.end(); ++it) modeledSecondsPerPhase[it.key().toStdString()] = it.value().toDouble();
+            // discards were paid for).
+            costs.restore(s);
         }
         step = s.value("step").toInteger();
         epoch = s.value("epoch").toInt();
@@ -700,37 +635,10 @@ struct Trainer::Impl {
         throw Error(ErrorKind::Store, f.where(), bareMessage(f) + saved.toStdString());
     }
 
-    void addCosts(Phase p) {
-        if (!coster) return;
-        auto add = [&](const std::map<std::string, Cost>& m) {
-            for (const auto& [role, c] : m) {
-                costTotal[role] += c;
-                costPerPhase[toString(p)][role] += c;
-            }
-        };
-        std::map<std::string, Cost> stepRoles;  // in DUAL, Θ's and Θ′'s work on each role
-        if (theta && p != Phase::Lora)
-            for (const auto& [role, c] : coster->stepCost(traceTheta, p)) stepRoles[role] += c;
-        if (thetaP)
-            for (const auto& [role, c] : coster->stepCost(traceP, p)) stepRoles[role] += c;
-        add(stepRoles);
-        double stepS = 0;
-        for (const auto& [role, c] : stepRoles) stepS = coster->mapping().overlap() ? std::max(stepS, c.seconds) : stepS + c.seconds;
-        addModeledTime(p, stepS);
-    }
-    // Cumulative device totals, overall and per phase ("device.<role>.<PHASE>.energy_j"): the live
-    // view's per-phase bars read the latter, so they equal final.devices_per_phase however sparse the samples.
+    // Cumulative device totals as metrics: the live view's per-phase bars read them, so they
+    // equal final.devices_per_phase however sparse the samples.
     void sampleDevices() {
-        for (const auto& [role, c] : costTotal) {
-            metric("device." + role + ".time_s", c.seconds);
-            metric("device." + role + ".energy_j", c.joules);
-            metric("device." + role + ".writes", c.cellWrites);
-        }
-        for (const auto& [ph, m] : costPerPhase)
-            for (const auto& [role, c] : m) {
-                metric("device." + role + "." + ph + ".time_s", c.seconds);
-                metric("device." + role + "." + ph + ".energy_j", c.joules);
-            }
+        costs.sample([&](const std::string& key, double v) { metric(key, v); });
     }
     Trace traceTheta, traceP;
     void refreshTraces() {
@@ -874,20 +782,11 @@ struct Trainer::Impl {
             f.insert("parameters", qint64(countParameters(best->module())));
             f.insert("test", evaluate(*best, *data, 256, residualFeature, &self.stop_));
         }
-        QJsonObject dev, per;
-        for (const auto& [role, c] : costTotal) dev.insert(QString::fromStdString(role), costJson(c));
-        for (const auto& [ph, m] : costPerPhase) {
-            QJsonObject o;
-            for (const auto& [role, c] : m) o.insert(QString::fromStdString(role), costJson(c));
-            per.insert(QString::fromStdString(ph), o);
-        }
-        f.insert("devices", dev);
-        f.insert("devices_per_phase", per);
+        f.insert("devices", costs.devicesJson());
+        f.insert("devices_per_phase", costs.devicesPerPhaseJson());
         if (coster) {
-            QJsonObject tp;
-            for (const auto& [ph, t] : modeledSecondsPerPhase) tp.insert(QString::fromStdString(ph), t);
-            f.insert("modeled_time_s", modeledSeconds);
-            f.insert("modeled_time_s_per_phase", tp);
+            f.insert("modeled_time_s", costs.modeledSeconds());
+            f.insert("modeled_time_s_per_phase", costs.modeledSecondsPerPhaseJson());
             f.insert("overlap", coster->mapping().overlap());
         }
         if (coster) f.insert("reram_wear", coster->wear());
@@ -1000,7 +899,7 @@ struct Trainer::Impl {
                 if (ph != Phase::Full) metric("loss.lora", ll);
                 metric("step_ms", std::chrono::duration<double, std::milli>(Clock::now() - ts).count());
                 faultPoint(fault::kStep);
-                addCosts(ph);
+                costs.step(ph, theta ? &traceTheta : nullptr, thetaP ? &traceP : nullptr);
                 if (idProbe->enabled()) {
                     idProbe->afterStep(step, ph == Phase::Lora ? *thetaP : *theta);
                     for (auto& m : idProbe->poll(wall())) pending.push_back(std::move(m));
