@@ -4,6 +4,7 @@
 #include "cost/RunCosts.h"
 #include "engine/Checkpoint.h"
 #include "engine/CheckpointCheck.h"
+#include "engine/Divergence.h"
 #include "engine/RunLock.h"
 #include "engine/TrainerCheckpoint.h"
 #include "engine/Evaluation.h"
@@ -69,10 +70,6 @@ QJsonValue finiteOrText(double v) { return std::isfinite(v) ? QJsonValue(v) : QJ
 // Thrown by a stop point in setup; Trainer::run() turns it into RunStatus::Interrupted.
 struct SetupStopped {};
 
-struct StepResult {
-    double loss = NAN;
-    double gradNorm = 0;  // global L2 norm of the gradient; 0 when divergence.max_grad_norm is off
-};
 }  // namespace
 
 struct Trainer::Impl {
@@ -125,11 +122,7 @@ struct Trainer::Impl {
     int epochs = 1, epoch = 0;
     int64_t step = 0, batchInEpoch = 0, switchStep = -1, dualStep = -1;
     double lr0 = 1e-4, lr = 1e-4, lrLogged = NAN;
-    // Divergence policy (resources/docs/engine.md): "stop" or "rollback" to the last checkpoint
-    // with the learning rate scaled by lrFactor, at most maxRollbacks times.
-    QString divPolicy = "stop";
-    double maxGradNorm = 0, lrFactor = 0.5, lrScale = 1;
-    int maxRollbacks = 3, rollbacks = 0;
+    Divergence div;  // the divergence policy and its rollbacks so far
     double priorWall = 0;  // wall time of earlier segments of a resumed run
     Clock::time_point t0;
     RunCosts costs;  // device totals and modeled time (cost/RunCosts.h)
@@ -213,10 +206,7 @@ struct Trainer::Impl {
         epochs = t.epochs;
         lr0 = lr = t.adam.lr;
         ckptEvery = ro.checkpoint.every;
-        divPolicy = ro.divergence.policy;
-        maxGradNorm = ro.divergence.maxGradNorm;
-        lrFactor = ro.divergence.lrFactor;
-        maxRollbacks = ro.divergence.maxRollbacks;
+        div = Divergence(ro.divergence);
         gradClip = t.gradClip;
         keepBest = t.keepBest;
         if (t.threads > 0) torch::set_num_threads(t.threads);
@@ -421,11 +411,10 @@ struct Trainer::Impl {
         QJsonObject s{{"format", 1}, {"config", config}, {"step", qint64(step)}, {"epoch", epoch},
                 {"batch_in_epoch", qint64(batchInEpoch)}, {"lr", lr}, {"switch_step", qint64(switchStep)},
                 {"dual_step", qint64(dualStep)}, {"lora_rank", qint64(lora.rank)}, {"wall_s", wall()}, {"device", deviceName},
-                {"has_theta", bool(theta)}, {"has_theta_prime", bool(thetaP)}, {"lr_scale", lrScale},
-                {"rollbacks", rollbacks}, {"run_uuid", runUuid}, {"config_sha256", configSha256(config)}};
+                {"has_theta", bool(theta)}, {"has_theta_prime", bool(thetaP)}, {"run_uuid", runUuid}, {"config_sha256", configSha256(config)}};
         // The switching rule's and the cost books' keys sit at the top level (format 1); device totals
         // so far make a resumed run's modeled cost cover the whole run.
-        for (const QJsonObject& part : {rule.state(), costs.state()})
+        for (const QJsonObject& part : {rule.state(), costs.state(), div.state()})
             for (auto it = part.begin(); it != part.end(); ++it) s.insert(it.key(), it.value());
         return s;
     }
@@ -499,8 +488,7 @@ struct Trainer::Impl {
             theta.reset();
             optTheta.reset();
         } else {
-            lrScale = s.value("lr_scale").toDouble(1);
-            rollbacks = s.value("rollbacks").toInt(0);
+            div.restore(s);
             // Device totals continue from the checkpoint (a rollback keeps its own: the steps it
             // discards were paid for).
             costs.restore(s);
@@ -572,51 +560,26 @@ struct Trainer::Impl {
         loss.backward();
         StepResult r;
         r.loss = loss.item<double>();
-        if (maxGradNorm > 0 || gradClip > 0) r.gradNorm = opt.gradNorm();
+        if (div.watchesGradNorm() || gradClip > 0) r.gradNorm = opt.gradNorm();
         // Clipping (training.grad_clip) acts after the divergence check has seen the raw norm.
         if (gradClip > 0 && std::isfinite(r.gradNorm) && r.gradNorm > gradClip) opt.scaleGrad(gradClip / r.gradNorm);
-        if (divergence(r).isEmpty()) opt.step(lr);
+        if (div.why(r).isEmpty()) opt.step(lr);
         else opt.zeroGrad();
         return r;
-    }
-
-    // Why a step counts as diverged ("" when it does not): a NaN/Inf loss, or a global gradient
-    // norm above divergence.max_grad_norm (a NaN norm counts too).
-    QString divergence(const StepResult& r) const {
-        if (!std::isfinite(r.loss)) return QString("loss became %1").arg(r.loss);
-        if (maxGradNorm > 0 && !(r.gradNorm <= maxGradNorm))
-            return QString("gradient norm %1 exceeds divergence.max_grad_norm = %2").arg(r.gradNorm).arg(maxGradNorm);
-        return {};
     }
 
     // The divergence policy: stop (Diverged, exit 5), or roll back to the last checkpoint with a
     // smaller learning rate. Returns normally only after a rollback.
     void onDivergence(const char* which, const QString& why, const StepResult& r) {
-        const bool roll = divPolicy == "rollback" && rollbacks < maxRollbacks;
-        emitEvent("diverged", {{"loss", which}, {"value", finiteOrText(r.loss)}, {"grad_norm", finiteOrText(r.gradNorm)},
-                               {"max_grad_norm", maxGradNorm}, {"reason", QString("the %1 %2").arg(which, why)},
-                               {"phase", toString(rule.phase())}, {"checkpoint_dir", ckptDir}, {"policy", divPolicy},
-                               {"action", roll ? "rollback" : "stop"}, {"rollbacks", rollbacks}});
-        if (!roll) {
-            QString msg = QString("the %1 %2 at step %3 (epoch %4) in the %5 phase")
-                              .arg(which, why).arg(step).arg(epoch + 1).arg(toString(rule.phase()));
-            if (divPolicy == "rollback")
-                msg += QString(", after %1 rollback(s) (divergence.max_rollbacks = %2)").arg(rollbacks).arg(maxRollbacks);
-            msg += QString("; lower training.lr or check the data for extreme values, then resume from the last good "
-                           "checkpoint in %1").arg(ckptDir);
-            throw Error(ErrorKind::Diverged, QString("step %1").arg(step).toStdString(), msg.toStdString());
-        }
+        emitEvent("diverged", div.divergedEvent(which, why, r, rule.phase(), ckptDir));
+        if (!div.rollsBack()) throw div.stopError(which, why, step, epoch, rule.phase(), ckptDir);
         const int64_t fromStep = step;
         const double fromLr = lr;
-        ++rollbacks;
         const QString file = loadCheckpoint(ckptDir, true);
-        lrScale *= lrFactor;
-        lr = sched.at(step + 1, epoch) * lrScale;
+        div.rolledBack();
+        lr = sched.at(step + 1, epoch) * div.lrScale();
         refreshTraces();
-        emitEvent("rollback", {{"from_step", qint64(fromStep)}, {"to_step", qint64(step)}, {"checkpoint", file},
-                               {"reason", QString("the %1 %2").arg(which, why)}, {"lr_from", fromLr}, {"lr_to", lr},
-                               {"lr_factor", lrFactor}, {"rollback", rollbacks}, {"max_rollbacks", maxRollbacks},
-                               {"phase", toString(rule.phase())}});
+        emitEvent("rollback", div.rollbackEvent(fromStep, step, file, which, why, fromLr, lr, rule.phase()));
         metric("lr", lr);
     }
 
@@ -692,7 +655,7 @@ struct Trainer::Impl {
     }
 
     // The rate of the step after the current one (training.lr_schedule), times the rollback scale.
-    double lrAt(int e) const { return sched.at(step + 1, e) * lrScale; }
+    double lrAt(int e) const { return sched.at(step + 1, e) * div.lrScale(); }
 
     // ---- validation ----------------------------------------------------------
     // The model that would be tested if the run ended now: Θ′ in LORA, else Θ.
@@ -882,12 +845,12 @@ struct Trainer::Impl {
                 if (ph != Phase::Lora) {
                     r = trainStep(*theta, *optTheta, x, y);
                     lf = r.loss;
-                    why = divergence(r);
+                    why = div.why(r);
                 }
                 if (why.isEmpty() && ph != Phase::Full) {
                     r = trainStep(*thetaP, *optP, x, y);
                     ll = r.loss;
-                    why = divergence(r);
+                    why = div.why(r);
                     which = "LoRA";
                 }
                 if (!why.isEmpty()) {
