@@ -26,7 +26,7 @@ class QTimer;
 
 namespace hpt {
 class PluginHost;
-struct PluginRecord;
+struct PluginSpec;
 }
 
 namespace hpt::gui {
@@ -95,7 +95,7 @@ private:
     FormField& addCombo(QFormLayout* form, const QString& label, const QString& key, const QStringList& items,
                         const QString& tip, bool editable = false);
     QJsonObject pluginParams(const PluginSection& s, QString* badKey, QString* why) const;
-    const PluginRecord* record(const PluginSection& s) const;
+    const PluginSpec* record(const PluginSection& s) const;
     void scheduleValidate();
 
     const PluginHost& host_;

@@ -8,7 +8,6 @@
 #include <hpt/Params.h>
 
 #include <QFile>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <cmath>
@@ -214,16 +213,6 @@ void validate(const QJsonObject& c) {
     k.integer("divergence.max_rollbacks", 0, 1000);
 }
 
-// A plugin the experiment names may exist but have been rejected at load (wrong API version,
-// a constructor that threw): say so, instead of only "no such plugin".
-QString rejectedNote(const PluginHost& host, const QString& name) {
-    QString note;
-    for (const auto& r : host.rejected())
-        if (QFileInfo(r.file).fileName().contains(name, Qt::CaseInsensitive))
-            note += QString("; %1 was rejected: %2").arg(r.file, r.reason);
-    return note;
-}
-
 QJsonValue parseSetValue(const QString& text) {
     QJsonParseError err;
     const QJsonDocument d = QJsonDocument::fromJson(("[" + text + "]").toUtf8(), &err);
@@ -334,7 +323,7 @@ QJsonObject resolveExperiment(const QJsonObject& userIn, const PluginHost& host,
         const QString hint = nearestName(modelName, names);
         fail("model.name", QString("no model plugin '%1'%2; available: %3%4")
                                .arg(modelName, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint), names.join(", "),
-                                    rejectedNote(host, modelName)));
+                                    host.failureNote(PluginKind::Model, modelName)));
     }
 
     // Layers: built-in ← model metadata blocks ← preset_defaults[preset] ← user.
@@ -392,7 +381,7 @@ QJsonObject resolveExperiment(const QJsonObject& userIn, const PluginHost& host,
         const QString hint = nearestName(dataName, names);
         fail("dataset.name", QString("no dataset plugin '%1'%2; available: %3%4")
                                  .arg(dataName, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint), names.join(", "),
-                                      rejectedNote(host, dataName)));
+                                      host.failureNote(PluginKind::Dataset, dataName)));
     }
     d.insert("name", dataName);
     if (!d.value("params").isObject()) fail("dataset.params", "expected an object {...}");
@@ -413,7 +402,8 @@ QJsonObject resolveExperiment(const QJsonObject& userIn, const PluginHost& host,
             fail("devices." + role + ".plugin",
                  QString("no device plugin '%1'%2; available: %3 (or remove the role to skip pricing it)")
                      .arg(plugin, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint),
-                          names.isEmpty() ? "none" : names.join(", ")));
+                          names.isEmpty() ? "none" : names.join(", ")) +
+                     host.failureNote(PluginKind::Device, plugin));
         }
         const QString devPreset = r.value("preset").toString();
         const QJsonObject presets = rec->meta.value("presets").toObject();
