@@ -37,10 +37,11 @@ void mergeInto(QJsonObject& base, const QJsonObject& over) {
 }
 
 // Objects whose keys belong to someone else's schema (plugin params) or are
-// free-form (device roles, mapping overrides): the schema's Object rows.
+// free-form (device roles, mapping overrides): the schema's Object rows, and each
+// device role's params (checked against its plugin's schema later).
 bool freeForm(const QString& field) {
     const ExperimentKey* k = experimentKey(field);
-    return k && k->type == ExperimentKey::Object;
+    return (k && k->type == ExperimentKey::Object) || (field.startsWith("devices.") && field.endsWith(".params"));
 }
 
 void rejectUnknown(const QJsonObject& user, const QJsonObject& known, const QString& prefix) {

@@ -123,6 +123,12 @@ private slots:
         QVERIFY(errorFor("lora.rank", "auto").isEmpty());
         QVERIFY(errorFor("lora.rank", "many").startsWith("lora.rank | "));
         QVERIFY(errorFor("mapping.capacity_policy", "reprogram").isEmpty());
+        // Plugin-owned objects are left to the plugin's schema, not refused as unknown keys.
+        QJsonObject user{{"model", QJsonObject{{"name", "testmodel"}, {"params", QJsonObject{{"d_model", 8}}}}},
+                         {"dataset", QJsonObject{{"name", "testdata"}}},
+                         {"devices", QJsonObject{{"gpu", QJsonObject{{"plugin", "testdevice"},
+                                                                     {"params", QJsonObject{{"joules_per_flop", 1e-12}}}}}}}};
+        QCOMPARE(valueAt(resolveExperiment(user, host_), "devices.gpu.params.joules_per_flop").toDouble(), 1e-12);
         QVERIFY(errorFor("mapping.capacity_policy", "chip").contains("did you mean 'chips'"));
     }
 };
