@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
         p.waitForFinished(600000);
         if (p.exitCode() != 0) std::fprintf(stderr, "hpt runs failed: %s\n", p.readAllStandardError().constData());
     };
+    line("hpt runs --help (process start only: libraries, no store)", timeMs([&] { hpt({"--help"}); }));
     line("hpt runs", timeMs([&] { hpt({}); }));
     line("hpt runs --json", timeMs([&] { hpt({"--json"}); }));
     line(qPrintable("hpt runs --where '" + qFinal + "'"), timeMs([&] { hpt({"--where", qFinal}); }));
@@ -128,12 +129,11 @@ int main(int argc, char** argv) {
     line("filter: queryRuns(config … and final …), reads every config",
          timeMs([&] { (void)hpt::queryRuns(store, hpt::Query::parse(qConfig)); }));
     auto all = store.runs();
-    line("sort: by final.test.rmse (std::sort)", timeMs([&] {
-             auto v = all;
-             std::sort(v.begin(), v.end(), [](const hpt::RunSummary& a, const hpt::RunSummary& b) {
-                 return a.final.value("test").toObject().value("rmse").toDouble() <
-                        b.final.value("test").toObject().value("rmse").toDouble();
-             });
+    line("sort: by final.test.rmse (key per run, then std::sort of indices)", timeMs([&] {
+             std::vector<std::pair<double, size_t>> key(all.size());
+             for (size_t i = 0; i < all.size(); ++i)
+                 key[i] = {all[i].final.value("test").toObject().value("rmse").toDouble(), i};
+             std::sort(key.begin(), key.end());
          }));
 
     std::printf("GUI run browser (RunBrowser + RunsModel, offscreen, 1400x900, events processed):\n");
