@@ -343,6 +343,13 @@ QJsonObject Store::runConfig(int64_t run) const {
     return parseObject(s.bytes(0));
 }
 
+std::map<int64_t, QJsonObject> Store::configs() const {
+    Stmt s(d_->db, path_, "SELECT id, config FROM runs");
+    std::map<int64_t, QJsonObject> out;
+    while (s.step()) out.emplace(s.i64(0), parseObject(s.bytes(1)));
+    return out;
+}
+
 QJsonObject Store::runRecord(int64_t run) const {
     Stmt s(d_->db, path_,
            (std::string("SELECT id, uuid, name, status, created_at, finished_at, config, config_sha256, plugins, "
