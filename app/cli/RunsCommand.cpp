@@ -1,6 +1,7 @@
 // `hpt runs [STORE.sqlite | --store FILE] [--json] [--recover] [--where QUERY]`: the runs in a
 // store, one line each (or JSON for scripts). --recover first marks runs whose writer is gone
-// as interrupted; --where keeps the runs a query matches (resources/docs/query.md).
+// as interrupted; --where keeps the runs a query matches, --sort orders them by a query field
+// (resources/docs/query.md).
 #include "cli/Command.h"
 #include "cli/StoreArgument.h"
 #include "cli/WhereOption.h"
@@ -42,6 +43,8 @@ int runRuns(const QStringList& args) {
     p.addOption({"json", "Print JSON (an array of runs) for scripts."});
     p.addOption({"recover", "First mark runs whose writer process is gone as interrupted (writes to the store)."});
     hpt::cli::addWhereOption(p);
+    p.addOption({"sort", "Order by FIELD, a query field such as final.test.rmse or config.lora.rank ('-FIELD': "
+                         "descending; runs without it last). Default: by id.", "FIELD"});
     if (!hpt::cli::parseOrFail(p, args)) return hpt::cli::BadArguments;
     hpt::Query where;
     try {
@@ -61,6 +64,15 @@ int runRuns(const QStringList& args) {
                 if (n > 0) std::fprintf(stderr, "marked %d run(s) interrupted (their writer is gone)\n", n);
             }
             runs = hpt::queryRuns(store, where);
+            if (p.isSet("sort")) {
+                try {
+                    hpt::sortRuns(store, runs, p.value("sort"));
+                } catch (const hpt::QueryError& e) {
+                    std::fprintf(stderr, "error: --sort: %s (e.g. --sort final.test.rmse or --sort -config.lora.rank)\n",
+                                 qPrintable(e.detail()));
+                    return hpt::cli::BadArguments;
+                }
+            }
             // A damaged row is listed with what could be read, and named, so the rest stays usable.
             for (const auto& r : runs)
                 if (!r.damaged.isEmpty())

@@ -105,8 +105,9 @@ void RunBrowser::setFilter(const QString& text) {
     if (filter_->text() != text) filter_->setText(text);
     try {
         proxy_->setQuery(Query::parse(text));
-        filterError_->clear();
-        filterError_->setVisible(false);
+        const QString storeError = model_->configError();  // a damaged store, not a bad query
+        filterError_->setText(storeError);
+        filterError_->setVisible(!storeError.isEmpty());
         filter_->setStyleSheet({});
     } catch (const QueryError& e) {
         // The list keeps the last valid filter; the box says what is wrong and where.

@@ -35,7 +35,8 @@ public:
     // A query or free text (resources/docs/query.md). A query that does not parse keeps the
     // last valid filter and shows the error, with its position, under the box.
     void setFilter(const QString& text);
-    // The error of the current filter text ("" when it parses): "at character N: …".
+    // The error of the current filter text ("" when it parses): "Query error at character N: …", or
+    // why the configurations a config query needs could not be read.
     QString filterError() const;
     RunsModel* runsModel() const { return model_; }
 

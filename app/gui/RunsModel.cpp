@@ -32,6 +32,7 @@ void RunsModel::setRuns(std::vector<RunSummary> runs, std::function<std::map<int
     readConfigs_ = std::move(configs);
     configs_.clear();
     configsLoaded_ = false;
+    configError_.clear();
     endResetModel();
 }
 
@@ -41,7 +42,12 @@ bool RunsModel::matches(int row, const Query& q) const {
     if (!q.needsConfig()) return q.matches(r);
     if (!configsLoaded_) {
         configsLoaded_ = true;
-        if (readConfigs_) configs_ = readConfigs_();
+        // Called from the proxy's filtering, inside Qt's event handling: nothing may escape.
+        try {
+            if (readConfigs_) configs_ = readConfigs_();
+        } catch (const std::exception& e) {
+            configError_ = QString("cannot read the runs' configurations: %1").arg(e.what());
+        }
     }
     const auto it = configs_.find(r.id);
     return q.matches(r, it == configs_.end() ? QJsonObject() : it->second);

@@ -30,6 +30,9 @@ public:
     int64_t runId(int row) const { return rows_[size_t(row)].summary.id; }
     bool matches(int row, const Query& q) const;
     bool configsLoaded() const { return configsLoaded_; }
+    // Why the configurations could not be read ("" when they could or were not needed); such a
+    // query then matches no run by its config keys.
+    const QString& configError() const { return configError_; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -45,6 +48,7 @@ private:
     std::function<std::map<int64_t, QJsonObject>()> readConfigs_;
     mutable std::map<int64_t, QJsonObject> configs_;
     mutable bool configsLoaded_ = false;
+    mutable QString configError_;
 };
 
 // Filters a RunsModel by a parsed query (an empty query keeps every row).

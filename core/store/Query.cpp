@@ -6,6 +6,7 @@
 #include <QJsonValue>
 #include <QRegularExpression>
 #include <QStringList>
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -107,6 +108,22 @@ std::vector<Token> lex(const QString& s) {
     end.pos = n;
     out.push_back(end);
     return out;
+}
+
+// "config.<path>", "final.<path>" or a column, checked; throws QueryError at `pos`.
+void parseField(const QString& text, int pos, QString* root, QStringList* path) {
+    QStringList parts = text.split('.');
+    *root = parts.takeFirst().toLower();
+    if (*root == "config" || *root == "final") {
+        if (parts.isEmpty() || parts.contains(QString()))
+            throw QueryError(pos, "'" + text + "' needs a key path, e.g. " + *root +
+                                      (*root == "config" ? ".lora.rank" : ".test.rmse"));
+        *path = parts;
+    } else if (kColumns.contains(*root) && parts.isEmpty()) {
+        if (*root == "tag") *root = "tags";
+    } else {
+        throw QueryError(pos, "unknown field '" + text + "': use config.<key>, final.<key>, or one of " + kColumns.join(", "));
+    }
 }
 
 }  // namespace
@@ -219,20 +236,8 @@ private:
         auto n = std::make_shared<Query::Node>();
         n->kind = Query::Node::Compare;
         n->op = op.text;
-        QStringList parts = field.text.split('.');
-        n->root = parts.takeFirst().toLower();
-        if (n->root == "config" || n->root == "final") {
-            if (parts.isEmpty() || parts.contains(QString()))
-                throw QueryError(field.pos, "'" + field.text + "' needs a key path, e.g. " + n->root +
-                                                (n->root == "config" ? ".lora.rank" : ".test.rmse"));
-            n->path = parts;
-            if (n->root == "config" && needsConfig_) *needsConfig_ = true;
-        } else if (kColumns.contains(n->root) && parts.isEmpty()) {
-            if (n->root == "tag") n->root = "tags";
-        } else {
-            throw QueryError(field.pos, "unknown field '" + field.text + "': use config.<key>, final.<key>, or one of " +
-                                            kColumns.join(", "));
-        }
+        parseField(field.text, field.pos, &n->root, &n->path);
+        if (n->root == "config" && needsConfig_) *needsConfig_ = true;
         const Token& v = peek();
         switch (v.kind) {
         case Tok::Number: n->literal = v.number; break;
@@ -341,6 +346,10 @@ QJsonValue columnValue(const RunSummary& r, const QString& c) {
     return QJsonValue(QJsonValue::Undefined);
 }
 
+QJsonValue fieldValue(const QString& root, const QStringList& path, const RunSummary& r, const QJsonObject& config) {
+    return root == "config" ? lookup(config, path) : root == "final" ? lookup(r.final, path) : columnValue(r, root);
+}
+
 bool evaluate(const Query::Node& n, const RunSummary& r, const QJsonObject& config) {
     switch (n.kind) {
     case Query::Node::And: return evaluate(*n.a, r, config) && evaluate(*n.b, r, config);
@@ -354,9 +363,7 @@ bool evaluate(const Query::Node& n, const RunSummary& r, const QJsonObject& conf
     }
     case Query::Node::Compare: break;
     }
-    const QJsonValue v = n.root == "config"  ? lookup(config, n.path)
-                         : n.root == "final" ? lookup(r.final, n.path)
-                                             : columnValue(r, n.root);
+    const QJsonValue v = fieldValue(n.root, n.path, r, config);
     // A missing key is null: only `= null` and `!= <value>` hold for it.
     const bool missing = v.isUndefined() || v.isNull();
     const bool negated = n.op == "!=" || n.op == "!~";
@@ -409,6 +416,47 @@ std::vector<RunSummary> queryRuns(const Store& store, const Query& query) {
         if (query.matches(r, it == configs.end() ? QJsonObject() : it->second)) out.push_back(std::move(r));
     }
     return out;
+}
+
+}  // namespace hpt
+
+namespace hpt {
+
+void sortRuns(const Store& store, std::vector<RunSummary>& runs, const QString& spec) {
+    const bool descending = spec.startsWith('-');
+    const QString field = descending ? spec.mid(1) : spec;
+    QString root;
+    QStringList path;
+    parseField(field, descending ? 1 : 0, &root, &path);
+    std::map<int64_t, QJsonObject> configs;
+    if (root == "config") configs = store.configs();
+    // One key per run, then one sort: numbers before text, a run without the field last
+    // in either direction, ties in id order.
+    struct Key {
+        int kind;  // 0 number, 1 text, 2 missing
+        double number;
+        QString text;
+        size_t index;
+    };
+    std::vector<Key> keys(runs.size());
+    for (size_t i = 0; i < runs.size(); ++i) {
+        const auto it = configs.find(runs[i].id);
+        QJsonValue v = fieldValue(root, path, runs[i], it == configs.end() ? QJsonObject() : it->second);
+        if (v.isArray()) v = v.toArray().isEmpty() ? QJsonValue() : v.toArray().first();
+        if (v.isDouble() && std::isfinite(v.toDouble())) keys[i] = {0, v.toDouble(), {}, i};
+        else if (v.isString() || v.isBool()) keys[i] = {1, 0, textOf(v), i};
+        else keys[i] = {2, 0, {}, i};
+    }
+    std::stable_sort(keys.begin(), keys.end(), [descending](const Key& a, const Key& b) {
+        if (a.kind != b.kind) return a.kind < b.kind;
+        if (a.kind == 0 && a.number != b.number) return descending ? a.number > b.number : a.number < b.number;
+        if (a.kind == 1 && a.text != b.text) return descending ? a.text > b.text : a.text < b.text;
+        return false;
+    });
+    std::vector<RunSummary> sorted;
+    sorted.reserve(runs.size());
+    for (const Key& k : keys) sorted.push_back(std::move(runs[k.index]));
+    runs = std::move(sorted);
 }
 
 }  // namespace hpt

@@ -61,4 +61,9 @@ private:
 // pass) only when the query names a config key.
 std::vector<RunSummary> queryRuns(const Store& store, const Query& query);
 
+// Sorts `runs` by a query field (`final.test.rmse`, `config.lora.rank`, `name` …); a leading
+// '-' sorts descending. Numbers before text; runs without the field last either way; ties keep
+// their order. Throws QueryError for an unknown field (the position counts the '-').
+void sortRuns(const Store& store, std::vector<RunSummary>& runs, const QString& spec);
+
 }  // namespace hpt

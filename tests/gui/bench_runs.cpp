@@ -118,6 +118,8 @@ int main(int argc, char** argv) {
     line("hpt runs --json", timeMs([&] { hpt({"--json"}); }));
     line(qPrintable("hpt runs --where '" + qFinal + "'"), timeMs([&] { hpt({"--where", qFinal}); }));
     line(qPrintable("hpt runs --where '" + qConfig + "'"), timeMs([&] { hpt({"--where", qConfig}); }));
+    line("hpt runs --sort -final.test.rmse", timeMs([&] { hpt({"--sort", "-final.test.rmse"}); }));
+    line("hpt runs --sort config.lora.rank", timeMs([&] { hpt({"--sort", "config.lora.rank"}); }));
 
     std::printf("the calls behind it (in process):\n");
     line("open: Store(path, readOnly) + runs()", timeMs([&] {
@@ -129,11 +131,13 @@ int main(int argc, char** argv) {
     line("filter: queryRuns(config … and final …), reads every config",
          timeMs([&] { (void)hpt::queryRuns(store, hpt::Query::parse(qConfig)); }));
     auto all = store.runs();
-    line("sort: by final.test.rmse (key per run, then std::sort of indices)", timeMs([&] {
-             std::vector<std::pair<double, size_t>> key(all.size());
-             for (size_t i = 0; i < all.size(); ++i)
-                 key[i] = {all[i].final.value("test").toObject().value("rmse").toDouble(), i};
-             std::sort(key.begin(), key.end());
+    line("sort: sortRuns(-final.test.rmse)", timeMs([&] {
+             auto v = all;
+             hpt::sortRuns(store, v, "-final.test.rmse");
+         }));
+    line("sort: sortRuns(config.lora.rank), reads every config", timeMs([&] {
+             auto v = all;
+             hpt::sortRuns(store, v, "config.lora.rank");
          }));
 
     std::printf("GUI run browser (RunBrowser + RunsModel, offscreen, 1400x900, events processed):\n");

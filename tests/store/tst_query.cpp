@@ -188,6 +188,31 @@ private slots:
         QVERIFY(!Query::parse("final.test.rmse < 1 and run3").needsConfig());
         QCOMPARE(int(queryRuns(s, Query::parse("status = finished")).size()), 3);
         QCOMPARE(int(queryRuns(s, Query::parse("")).size()), 6);
+
+        // Sorting by a field: numbers in order, a run without the field last either way.
+        RunStart extra = test::sampleStart("no-final");
+        const int64_t unfinished = s.createRun(extra);
+        auto all = queryRuns(s, Query());
+        sortRuns(s, all, "-final.test.rmse");
+        QCOMPARE(all.front().id, ids[5]);
+        QCOMPARE(all[4].id, ids[1]);
+        QCOMPARE(all.back().id, unfinished);
+        sortRuns(s, all, "final.test.rmse");
+        QCOMPARE(all.front().id, ids[0]);
+        QCOMPARE(all.back().id, unfinished);
+        sortRuns(s, all, "-config.lora.rank");
+        QCOMPARE(all.front().id, ids[5]);  // rank 32
+        QCOMPARE(all[3].id, unfinished);  // rank 8 (sampleStart) ties with run3 and keeps its place after it
+        QCOMPARE(all[6].id, ids[0]);      // rank 1
+        sortRuns(s, all, "name");
+        QCOMPARE(all.back().name, QString("run5"));
+        try {
+            sortRuns(s, all, "-rmse");
+            QFAIL("sorted by an unknown field");
+        } catch (const QueryError& e) {
+            QCOMPARE(e.position(), 1);
+            QVERIFY(e.detail().contains("unknown field 'rmse'"));
+        }
     }
 };
 

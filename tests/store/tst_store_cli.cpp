@@ -54,6 +54,12 @@ private slots:
         const QJsonArray a = QJsonDocument::fromJson(r.out.toUtf8()).array();
         QCOMPARE(a.size(), 1);
         QCOMPARE(a[0].toObject()["name"].toString(), QString("second"));
+        r = runHpt({"runs", "--store", store_, "--json", "--sort", "-name"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).array()[0].toObject()["name"].toString(), QString("second"));
+        r = runHpt({"runs", "--store", store_, "--sort", "rmse"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--sort: unknown field 'rmse'"), qPrintable(r.err));
         r = runHpt({"runs", "--store", store_, "--where", "final.test.rmse > 1"});
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(r.out.contains("No run matches --where"), qPrintable(r.out));
