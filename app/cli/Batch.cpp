@@ -1,11 +1,12 @@
 // `hpt --batch EXPERIMENT.json`: run an experiment without a display.
 // Exit codes (resources/docs/batch.md): 0 finished, 2 bad arguments or
-// configuration, 3 data error, 4 plugin error, 5 diverged, 130 interrupted.
+// configuration, 3 data error, 4 plugin error, 5 diverged, 130 SIGINT, 143 SIGTERM.
 #include "cli/Batch.h"
 
 #include "cli/BatchPrinter.h"
 #include "cli/BatchSummary.h"
 #include "cli/Command.h"
+#include "cli/EventStream.h"
 #include "cli/ResultBlock.h"
 #include "cli/SignalHandling.h"
 #include "config/Experiment.h"
@@ -24,6 +25,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 
 #include "cli/BatchFeatures.h"
 #ifdef HPT_BATCH_HAS_ENGINE
@@ -53,11 +55,14 @@ void addRunOptions(QCommandLineParser& p) {
     p.addOption({"progress-every", "Seconds between progress lines when the output is not a terminal (default: 10, "
                                    "stretched so a long run prints about 15).",
                  "SECONDS", "10"});
+    p.addOption({"events-jsonl", "Write the run as JSON Lines to FILE (- for standard output; the human-readable "
+                                 "output then goes to standard error): one object per event, progress sample and "
+                                 "metrics step, flushed at once.", "FILE|-"});
 }
 
 void addBatchOptions(QCommandLineParser& p) {
     p.addOption({"batch", "Run EXPERIMENT.json headless (no display needed). Exit codes: 0 finished, 2 bad "
-                          "configuration, 3 data error, 4 plugin error, 5 diverged, 130 interrupted.",
+                          "configuration, 3 data error, 4 plugin error, 5 diverged, 130 SIGINT, 143 SIGTERM.",
                  "EXPERIMENT.json"});
     addRunOptions(p);
 }
@@ -252,6 +257,8 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         return code;
     };
 
+    // Standard output belongs to the event stream before the first line is printed.
+    if (p.value("events-jsonl") == "-") EventStream::reserveStdoutForEvents();
     try {
         configureLogging(p.value("log-level").toStdString(), p.value("log-file").toStdString());
         QStringList sets = src.extraSets;
@@ -276,7 +283,7 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         return finish(Failure);
 #else
         // Installed before anything slow, so a Ctrl-C while plugins load or data is read is handled
-        // too: before training it ends the command (exit 130), during training it stops the trainer.
+        // too: before training it ends the command (exit 130/143), during training it stops the trainer.
         std::atomic<Trainer*> running{nullptr};
         std::atomic<BatchPrinter*> shown{nullptr};
         StopOnSignal guard([&](int sig) {
@@ -333,7 +340,7 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
                 opts.checkpointDir = QFileInfo(storePath).absolutePath() + "/checkpoints/" + opts.runUuid;
 #endif
         }
-        if (interruptedBeforeTraining()) return finish(Interrupted);
+        if (interruptedBeforeTraining()) return finish(exitCodeForSignal(guard.received()));
         if (!opts.resumeFrom.isEmpty()) say("resuming from checkpoint folder " + opts.resumeFrom);
 
         // Per-check details are for --log-level info or lower; the store keeps them always.
@@ -345,6 +352,11 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         FanOutSink sinks;
         sinks.add(&printer);
         sinks.add(&record);
+        std::unique_ptr<EventStream> events;
+        if (p.isSet("events-jsonl")) {
+            events = std::make_unique<EventStream>(p.value("events-jsonl"));
+            sinks.add(events.get());
+        }
 #ifdef HPT_BATCH_HAS_STORE
         {
             Store s(storePath);  // creates/migrates the file and reports a bad one before training starts
@@ -357,7 +369,7 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         std::fprintf(stderr, "warning: this build has no run store; the run is not saved (only --summary-json)\n");
 #endif
 
-        if (interruptedBeforeTraining()) return finish(Interrupted);
+        if (interruptedBeforeTraining()) return finish(exitCodeForSignal(guard.received()));
         Trainer trainer(*host, config, sinks, opts);
         shown = &printer;
         running = &trainer;
@@ -385,7 +397,7 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
             summary.insert("error", trainer.error() ? QString::fromUtf8(trainer.error()->what()) : QString("unknown"));
             if (trainer.error()) summary.insert("where", QString::fromStdString(trainer.error()->where()));
         } else if (status == RunStatus::Stopped || status == RunStatus::Interrupted) {
-            code = signal ? Interrupted : Ok;
+            code = signal ? exitCodeForSignal(signal) : Ok;
             if (trainer.finalResult().value("stopped_during").toString() == "setup")
                 say("stopped during setup, before training started; nothing was run");
             else

@@ -268,7 +268,7 @@ int runLocal(const Sweep& s, const QCommandLineParser& p) {
         }
     }
     const int merged = mergeStores(l);
-    if (stopSignal) return Interrupted;
+    if (stopSignal) return exitCodeForSignal(stopSignal);
     if (failed) {
         std::fprintf(stderr, "hpt sweep: %d of %zu run(s) failed; rerun the same command to redo only those\n", failed, total);
         return firstFailure;

@@ -295,12 +295,12 @@ private slots:
         ::kill(pid_t(p.processId()), SIGTERM);
         QVERIFY(p.waitForFinished(60000));
         out += p.readAll();
-        QCOMPARE(p.exitCode(), 130);
+        QCOMPARE(p.exitCode(), 143);  // 128 + SIGTERM (15)
         QVERIFY2(out.contains("resume with: hpt --resume "), out.constData());
 
         const QJsonObject s = readJson(summary);
         QCOMPARE(s.value("status").toString(), QString("stopped"));
-        QCOMPARE(s.value("exit_code").toInt(), 130);
+        QCOMPARE(s.value("exit_code").toInt(), 143);
         const QString ckpt = s.value("checkpoint_dir").toString();
         QVERIFY2(QDir(ckpt).exists() && !QDir(ckpt).isEmpty(), qPrintable(ckpt));
         const qint64 id = qint64(s.value("run_id").toDouble());
@@ -321,6 +321,117 @@ private slots:
         QCOMPARE(qint64(s2.value("steps").toDouble()), stoppedAt + 4);
         hpt::Store st(store, true);
         QCOMPARE(st.summary(qint64(s2.value("run_id").toDouble())).status, QString("finished"));
+    }
+
+    // --events-jsonl: every line of the file is one JSON object with a "kind"; the run's phase
+    // switches are there as events, progress samples follow the steps, and the last line says
+    // how the run ended. With "-" the stream owns stdout and the human output moves to stderr.
+    void eventStreamIsJsonLinesWithPhaseSwitches() {
+        const QJsonObject e{
+            {"name", "stream"},
+            {"model", QJsonObject{{"name", "testmodel"}}},
+            {"dataset", QJsonObject{{"name", "testdata"}, {"params", QJsonObject{{"samples", 64}}}}},
+            {"lora", QJsonObject{{"rank", 2}}},
+            {"training", QJsonObject{{"epochs", 4}, {"lr", 1e-2}, {"batch_size", 4}, {"seed", 3}}},
+            {"switching", QJsonObject{{"mode", "hybrid"}, {"check_every", 4}, {"ttest_window", 8}, {"tau_loss", 0.5},
+                                      {"tau_w", 0.5}}},
+            {"devices", QJsonObject{{"gpu", QJsonObject{{"plugin", "testdevice"}}},
+                                    {"systolic", QJsonObject{{"plugin", "testdevice"}}},
+                                    {"reram", QJsonObject{{"plugin", "testdevice"}}}}}};
+        const QString exp = writeJson(path("stream.json"), e);
+        auto parse = [](const QByteArray& text, QString* why) {
+            QList<QJsonObject> lines;
+            int n = 0;
+            for (const QByteArray& l : text.split('\n')) {
+                ++n;
+                if (l.isEmpty()) continue;
+                QJsonParseError err;
+                const QJsonDocument d = QJsonDocument::fromJson(l, &err);
+                if (err.error != QJsonParseError::NoError || !d.isObject()) {
+                    *why = QString("line %1 is not a JSON object: %2").arg(n).arg(QString::fromUtf8(l.left(200)));
+                    return QList<QJsonObject>{};
+                }
+                lines << d.object();
+            }
+            return lines;
+        };
+        const QString file = path("stream.jsonl");
+        auto r = runHpt(withPlugins({"--batch", exp, "--store", path("stream.sqlite"), "--events-jsonl", file}));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QString why;
+        const QList<QJsonObject> lines = parse(f.readAll(), &why);
+        QVERIFY2(!lines.isEmpty(), qPrintable(why));
+        // The run's identity comes before its first step (the engine's start checkpoint may precede it).
+        int started = -1, firstProgress = -1;
+        for (int i = 0; i < lines.size(); ++i) {
+            if (started < 0 && lines[i].value("kind") == "run_started") started = i;
+            if (firstProgress < 0 && lines[i].value("kind") == "progress") firstProgress = i;
+        }
+        QVERIFY2(started >= 0 && started < firstProgress, qPrintable(QString("%1 %2").arg(started).arg(firstProgress)));
+        QCOMPARE(lines[started].value("config").toObject().value("name").toString(), QString("stream"));
+        QCOMPARE(lines.last().value("kind").toString(), QString("run_finished"));
+        QCOMPARE(lines.last().value("status").toString(), QString("finished"));
+        QStringList switches;
+        int progress = 0;
+        qint64 lastStep = -1;
+        for (const auto& o : lines) {
+            QVERIFY2(!o.value("kind").toString().isEmpty() && o.contains("time"), qPrintable(QJsonDocument(o).toJson()));
+            if (o.value("kind") == "progress") {
+                ++progress;
+                QVERIFY(o.value("step").toInteger() >= lastStep);  // samples in step order
+                lastStep = o.value("step").toInteger();
+            }
+            if (o.value("kind") == "event" && o.value("type") == "phase") {
+                const QJsonObject pl = o.value("payload").toObject();
+                switches << pl.value("from").toString() + ">" + pl.value("to").toString();
+                QVERIFY(o.value("step").toInteger() > 0);
+            }
+        }
+        QVERIFY2(progress > 0, "no progress samples");
+        QVERIFY2(switches.contains("FULL>DUAL") && switches.contains("DUAL>LORA"), qPrintable(switches.join(' ')));
+
+        // The same run to stdout: stdout is nothing but the stream, the human lines are on stderr.
+        auto s = runHpt(withPlugins({"--batch", exp, "--store", path("stream2.sqlite"), "--events-jsonl", "-"}));
+        QVERIFY2(s.exitCode == 0, qPrintable(s.out + s.err));
+        const QList<QJsonObject> out = parse(s.out.toUtf8(), &why);
+        QVERIFY2(!out.isEmpty(), qPrintable(why));
+        QCOMPARE(out.last().value("kind").toString(), QString("run_finished"));
+        QVERIFY2(s.err.contains("LibTorch"), qPrintable(s.err));
+        QVERIFY2(!s.out.contains("LibTorch"), qPrintable(s.out));
+
+        // An unwritable target is a usage error naming the option, before anything trains.
+        auto bad = runHpt(withPlugins({"--batch", exp, "--store", path("stream3.sqlite"), "--events-jsonl",
+                                       path("no/such/dir/x.jsonl")}));
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.err.contains("--events-jsonl"), qPrintable(bad.err));
+    }
+
+    // Ctrl-C keeps the shell's 130 (128 + SIGINT); SIGTERM above gives 143.
+    void sigintStopsWithExit130() {
+        const QString summary = path("int-summary.json");
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(HPT_EXE, withPlugins({"--batch", writeJson(path("int.json"), tinyExperiment(1000000)), "--store",
+                                      path("int.sqlite"), "--summary-json", summary, "--progress-every", "0"}));
+        QVERIFY(p.waitForStarted());
+        QByteArray out;
+        QElapsedTimer t;
+        t.start();
+        while (!out.contains("%)  epoch") && t.elapsed() < 60000 && p.state() == QProcess::Running) {
+            p.waitForReadyRead(200);
+            out += p.readAll();
+        }
+        QVERIFY2(out.contains("%)  epoch"), out.constData());
+        ::kill(pid_t(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(60000));
+        out += p.readAll();
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(out.contains("received SIGINT"), out.constData());
+        const QJsonObject s = readJson(summary);
+        QCOMPARE(s.value("status").toString(), QString("stopped"));
+        QCOMPARE(s.value("exit_code").toInt(), 130);
     }
 
     void sweepListIsDeterministic() {
