@@ -319,9 +319,10 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         if (p.isSet("torch-device")) opts.torchDevice = device;
         ResumeTarget resume;
         QJsonObject config;
-        if (p.isSet("resume")) {
+        const QString resumeArg = p.isSet("resume") ? p.value("resume") : src.resume;
+        if (!resumeArg.isEmpty()) {
             // The run's own stored configuration; a given file or --set may only change output keys.
-            resume = resolveResume(p.value("resume"), storePath);
+            resume = resolveResume(resumeArg, storePath);
             opts.resumeFrom = resume.dir;
             opts.runUuid = resume.uuid;
             config = prepareResume(resume, src, sets, *host, storePath);

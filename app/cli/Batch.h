@@ -24,6 +24,7 @@ struct ExperimentSource {
     QJsonObject experiment;  // used when file is ""
     QStringList extraSets;   // "dotted.key=value"
     QString runName;         // "" keeps the experiment's name
+    QString resume;          // as --resume (a run id or checkpoint folder) when that option is not given
 };
 // resolveExperiment, except that a plugin the experiment names but that is not loaded is an
 // ErrorKind::Plugin error (exit 4) rather than a configuration error.

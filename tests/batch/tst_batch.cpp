@@ -500,6 +500,86 @@ private slots:
         QVERIFY2(s.contains("printf -v name '%s-%03d' sl \"$SLURM_ARRAY_TASK_ID\""), qPrintable(s));
         QVERIFY(QFile::exists(path("sl/sweep.json")));
         QVERIFY(QFile::exists(path("sl/slurm/sl-merge.sbatch")));
+        // Near its limit a task checkpoints and requeues itself (the default grace: 180 s).
+        for (const char* line : {"#SBATCH --signal=B:USR1@180\n", "#SBATCH --requeue\n", "trap on_usr1 USR1\n",
+                                 "scontrol requeue \"$SLURM_JOB_ID\""})
+            QVERIFY2(s.contains(line), qPrintable(s));
+        auto bad = runHpt(withPlugins({"sweep", sweep, "--slurm", "--signal-grace", "soon", "--no-check"}));
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.err.contains("--signal-grace"), qPrintable(bad.err));
+    }
+
+    // The generated array script as Slurm runs it (task 0, scontrol stubbed): USR1, which Slurm sends
+    // --signal-grace seconds before the time limit, stops the run after its step with a checkpoint
+    // (exit 143 from hpt) and requeues the task; the requeued attempt runs the same `sweep --index`,
+    // which continues the stopped run from its checkpoint: one run in the store, finished, resumed once.
+    void slurmTaskNearItsLimitRequeuesAndResumes() {
+        const QString sweep = writeJson(path("rq.json"), QJsonObject{
+            {"name", "rq"}, {"base", tinyExperiment(1000000)}, {"axes", QJsonObject{{"training.seed", QJsonArray{7}}}}});
+        auto w = runHpt(withPlugins({"sweep", sweep, "--slurm", "--signal-grace", "90", "--progress-every", "0"}));
+        QVERIFY2(w.exitCode == 0, qPrintable(w.err));
+        const QString script = path("rq/slurm/rq.sbatch");
+        QVERIFY2(QString::fromUtf8([&] { QFile f(script); f.open(QIODevice::ReadOnly); return f.readAll(); }())
+                     .contains("#SBATCH --signal=B:USR1@90\n"), "grace not in the script");
+        const QString stubs = path("rq-stubs");
+        QVERIFY(QDir().mkpath(stubs));
+        {
+            QFile f(stubs + "/scontrol");
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("#!/bin/bash\necho \"$@\" >> \"$(dirname \"$0\")/scontrol.calls\"\n");
+            f.close();
+            f.setPermissions(f.permissions() | QFileDevice::ExeOwner);
+        }
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("PATH", stubs + ":" + env.value("PATH"));
+        env.insert("SLURM_ARRAY_TASK_ID", "0");
+        env.insert("SLURM_JOB_ID", "4243");
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.setWorkingDirectory(path("rq"));
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start("bash", {script});
+        QVERIFY(p.waitForStarted());
+        QByteArray out;
+        QElapsedTimer t;
+        t.start();
+        while (!out.contains("%)  epoch") && t.elapsed() < 60000 && p.state() == QProcess::Running) {
+            p.waitForReadyRead(200);
+            out += p.readAll();
+        }
+        QVERIFY2(out.contains("%)  epoch"), out.constData());
+        ::kill(pid_t(p.processId()), SIGUSR1);  // what --signal=B:USR1@90 does
+        QVERIFY(p.waitForFinished(60000));
+        out += p.readAll();
+        QVERIFY2(p.exitCode() == 0, out.constData());
+        QVERIFY2(out.contains("checkpointing, then requeueing task 0"), out.constData());
+        QFile calls(stubs + "/scontrol.calls");
+        QVERIFY2(calls.open(QIODevice::ReadOnly), "the task did not requeue itself");
+        QCOMPARE(QString::fromUtf8(calls.readAll()).trimmed(), QString("requeue 4243"));
+        const QString summary = path("rq/summaries/rq-000.json"), store = path("rq/stores/rq-000.sqlite");
+        const QJsonObject s1 = readJson(summary);
+        QCOMPARE(s1.value("status").toString(), QString("stopped"));
+        QCOMPARE(s1.value("exit_code").toInt(), 143);
+        const qint64 stoppedAt = s1.value("steps").toInteger();
+        QVERIFY(stoppedAt > 0);
+        // The checkpoint is beside the store (shared storage), not in the node's temp folder.
+        QVERIFY2(s1.value("checkpoint_dir").toString().startsWith(path("rq/stores/checkpoints/")),
+                 qPrintable(s1.value("checkpoint_dir").toString()));
+
+        // The requeued attempt: the script's command, with a step budget so that it ends.
+        auto r = runHpt(withPlugins({"sweep", path("rq/sweep.json"), "--index", "0", "--store", store, "--summary-json",
+                                     summary, "--set", QString("training.max_steps=%1").arg(stoppedAt + 4)}));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        QVERIFY2(r.out.contains("continuing run 1 from its checkpoint"), qPrintable(r.out));
+        const QJsonObject s2 = readJson(summary);
+        QCOMPARE(s2.value("status").toString(), QString("finished"));
+        QCOMPARE(s2.value("steps").toInteger(), stoppedAt + 4);
+        hpt::Store st(store, true);
+        QCOMPARE(st.runs().size(), size_t(1));
+        QCOMPARE(st.summary(1).status, QString("finished"));
+        int resumes = 0;
+        for (const auto& e : st.events(1)) resumes += e.type == "resume" ? 1 : 0;
+        QCOMPARE(resumes, 1);
     }
 };
 
