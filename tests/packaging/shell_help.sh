@@ -20,7 +20,9 @@ for c in $cmds; do
   grep -q "^        $c) opts=" "$tmp/hpt.bash" || fail "bash completion does not know 'hpt $c'"
   grep -q "^        '$c:" "$tmp/_hpt" || fail "zsh completion does not list 'hpt $c'"
   # Every long option of the command's --help, in its bash case and in the man page.
-  opts=$("$hpt" "$c" --help | sed -n '/^Options:/,/^Arguments:/p' | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
+  # (the names column of the option lines only: descriptions mention other things, e.g. --signal=B:USR1)
+  opts=$("$hpt" "$c" --help | sed -n '/^Options:/,/^Arguments:/p' | awk -F '  +' '/^  -/ {print $2}' |
+         grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
   line=$(grep "^        $c) opts=" "$tmp/hpt.bash")
   for o in $opts; do
     grep -q -- " $o[ ']" <<<"$line" || fail "bash completion of 'hpt $c' lacks $o"

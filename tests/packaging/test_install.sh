@@ -72,22 +72,42 @@ if [[ -s "$tmp/runs.sqlite" ]] && command -v update-mime-database >/dev/null && 
   echo "MIME: a store is application/x-hpt-store, another SQLite file application/vnd.sqlite3"
 fi
 
-# The .deb: build it, check its control data and contents, unpack and run.
+# The .debs: build them, check their control data and contents, unpack and run.
 (cd "$build" && cpack -G DEB -B "$tmp/deb" >/dev/null)
-deb=$(ls "$tmp"/deb/*.deb)
+deb=$(ls "$tmp"/deb/hpt-workbench_*.deb)
+dev=$(ls "$tmp"/deb/hpt-dev_*.deb)
 depends=$(dpkg-deb -f "$deb" Depends)
+echo "hpt-workbench Depends (dpkg-shlibdeps): $depends"
 grep -q libopenblas0-pthread <<<"$depends" || fail ".deb does not depend on OpenBLAS"
-grep -q libtorch <<<"$depends" || fail ".deb does not depend on libtorch"
+for lib in libtorch libqt6core6 libqt6widgets6 libsqlite3-0 libc6; do
+  grep -q "$lib" <<<"$depends" || fail ".deb Depends (computed by shlibdeps) lacks $lib: $depends"
+done
+grep -q "hpt-workbench (= $(dpkg-deb -f "$deb" Version))" <<<"$(dpkg-deb -f "$dev" Depends)" \
+  || fail "hpt-dev does not depend on this hpt-workbench"
 contents=$(dpkg-deb -c "$deb")  # not piped into grep -q: an early exit would SIGPIPE dpkg-deb
+devcontents=$(dpkg-deb -c "$dev")
 grep -q "usr/bin/hpt$" <<<"$contents" || fail ".deb has no usr/bin/hpt"
 grep -q "hpt/plugins/" <<<"$contents" || fail ".deb has no plugins"
 for f in usr/share/man/man1/hpt.1.gz usr/share/bash-completion/completions/hpt usr/share/zsh/vendor-completions/_hpt \
          usr/share/mime/packages/org.hpt.Workbench.xml; do
   grep -q "$f$" <<<"$contents" || fail ".deb has no $f"
 done
+# The SDK is hpt-dev's alone.
+! grep -q "usr/include/" <<<"$contents" || fail "hpt-workbench ships SDK headers; they belong in hpt-dev"
+for f in usr/include/hpt/Model.h usr/lib/cmake/HpT/HpTConfig.cmake usr/lib/libhptcore.so; do
+  grep -qE "\./$f( -> .*)?$" <<<"$devcontents" || fail "hpt-dev has no $f"
+done
+if command -v lintian >/dev/null; then
+  echo "lintian $(lintian --version | awk '{print $2}'):"
+  lint=$(lintian --tag-display-limit 0 "$deb" "$dev" 2>&1 | grep -v "running with root privileges" || true)
+  echo "${lint:-  (no tags)}"
+  ! grep -q "^[EW]: " <<<"$lint" || fail "lintian reports errors or warnings (above)"
+else
+  echo "lintian not installed (apt-get install lintian): .debs not checked against Debian policy"
+fi
 dpkg-deb -x "$deb" "$tmp/root"
 [[ "$("$tmp/root/usr/bin/hpt" --version)" == hpt\ * ]] || fail "hpt from the unpacked .deb does not run"
 n=$(env -u HPT_PLUGIN_PATH "$tmp/root/usr/bin/hpt" plugins --json | grep -c '"kind"' || true)
 [[ "$n" -eq "$built" ]] || fail "hpt from the .deb loaded $n plugins, expected $built"
-echo ".deb $(basename "$deb"): depends ok, runs, loads $n plugins"
+echo ".debs $(basename "$deb") and $(basename "$dev"): depends ok, lintian clean, runs, loads $n plugins"
 echo "packaging: 1 passed, 0 failed"
