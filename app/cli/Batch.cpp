@@ -7,6 +7,7 @@
 #include "cli/BatchSummary.h"
 #include "cli/Command.h"
 #include "cli/EventStream.h"
+#include "cli/Pruning.h"
 #include "cli/ResultBlock.h"
 #include "cli/SignalHandling.h"
 #include "config/Experiment.h"
@@ -26,6 +27,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <sqlite3.h>
 
 #include "cli/BatchFeatures.h"
 #ifdef HPT_BATCH_HAS_ENGINE
@@ -58,6 +60,7 @@ void addRunOptions(QCommandLineParser& p) {
     p.addOption({"events-jsonl", "Write the run as JSON Lines to FILE (- for standard output; the human-readable "
                                  "output then goes to standard error): one object per event, progress sample and "
                                  "metrics step, flushed at once.", "FILE|-"});
+    addPruningOptions(p);
 }
 
 void addBatchOptions(QCommandLineParser& p) {
@@ -270,6 +273,11 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         const double every = p.value("progress-every").toDouble(&okEvery);
         if (!okEvery || every < 0)
             throw configError("--progress-every", "expected a number of seconds >= 0, e.g. --progress-every 30");
+        PruningOptions prune = pruningOptions(p);
+        if (!prune.method.isEmpty() && prune.ledger.isEmpty()) prune.ledger = src.pruneLedger;
+        if (!prune.method.isEmpty() && prune.ledger.isEmpty())
+            throw configError("--prune", "pruning compares the runs of one sweep: use it with hpt sweep, or give "
+                                         "--prune-ledger FILE shared by the runs to compare");
         const QString device = p.value("torch-device");
         if (p.isSet("torch-device") && device != "auto" && device != "cpu" && device != "cuda")
             throw configError("--torch-device", QString("unknown device '%1'; use auto, cpu or cuda").arg(device).toStdString());
@@ -370,6 +378,15 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         std::fprintf(stderr, "warning: this build has no run store; the run is not saved (only --summary-json)\n");
 #endif
 
+        std::unique_ptr<PruningSink> pruner;
+        if (!prune.method.isEmpty()) {
+            prune.run = config.value("name").toString();
+            pruner = std::make_unique<PruningSink>(prune, sinks, [&running] {
+                if (auto* t = running.load()) t->stop();
+            });
+            sinks.add(pruner.get());
+        }
+
         if (interruptedBeforeTraining()) return finish(exitCodeForSignal(guard.received()));
         Trainer trainer(*host, config, sinks, opts);
         shown = &printer;
@@ -397,6 +414,32 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
             }
             summary.insert("error", trainer.error() ? QString::fromUtf8(trainer.error()->what()) : QString("unknown"));
             if (trainer.error()) summary.insert("where", QString::fromStdString(trainer.error()->where()));
+        } else if (pruner && pruner->pruned() && !signal && status == RunStatus::Stopped) {
+            // Stopped by the sweep's pruner: a decision, not an interruption (status "pruned", exit 0).
+            const QJsonObject d = pruner->decision();
+            summary.insert("status", "pruned");
+            summary.insert("pruning", d);
+            say(QString("pruned at step %1: %2 = %3 is worse than the other runs at step %4 (%5)")
+                    .arg(d.value("step").toInteger()).arg(prune.metric).arg(d.value("value").toDouble(), 0, 'g', 5)
+                    .arg(d.value("rung").toInteger())
+                    .arg(prune.method == "median" ? QString("median %1 of %2 runs").arg(d.value("median").toDouble(), 0, 'g', 5)
+                                                      .arg(d.value("others").toInt())
+                                                  : QString("not in the best 1/%1 of %2 runs").arg(prune.reduction)
+                                                      .arg(d.value("others").toInt() + 1)));
+#ifdef HPT_BATCH_HAS_STORE
+            store.flush();
+            if (store.runId() > 0) {
+                sqlite3* db = nullptr;
+                if (sqlite3_open_v2(storePath.toUtf8().constData(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+                    sqlite3_busy_timeout(db, 10000);
+                    const QByteArray sql = QString("UPDATE runs SET status = 'pruned' WHERE id = %1").arg(store.runId()).toUtf8();
+                    if (sqlite3_exec(db, sql.constData(), nullptr, nullptr, nullptr) != SQLITE_OK)
+                        std::fprintf(stderr, "warning: could not mark run %lld pruned in %s: %s\n", qlonglong(store.runId()),
+                                     qPrintable(storePath), sqlite3_errmsg(db));
+                }
+                sqlite3_close(db);
+            }
+#endif
         } else if (status == RunStatus::Stopped || status == RunStatus::Interrupted) {
             code = signal ? exitCodeForSignal(signal) : Ok;
             if (trainer.finalResult().value("stopped_during").toString() == "setup")

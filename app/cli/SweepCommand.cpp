@@ -6,6 +6,7 @@
 #include "cli/Batch.h"
 #include "cli/BatchFeatures.h"
 #include "cli/Command.h"
+#include "cli/Pruning.h"
 #include "cli/SignalHandling.h"
 #include "config/Names.h"
 #include "config/Sweep.h"
@@ -86,6 +87,7 @@ QStringList forwardedOptions(const QCommandLineParser& p) {
     if (p.isSet("torch-device")) a << "--torch-device" << p.value("torch-device");
     if (p.isSet("log-level")) a << "--log-level" << p.value("log-level");
     if (p.isSet("progress-every")) a << "--progress-every" << p.value("progress-every");
+    a << pruningArguments(p);
     return a;
 }
 
@@ -143,6 +145,7 @@ int runIndex(const Sweep& s, const QCommandLineParser& p) {
     src.experiment = s.base;
     src.extraSets = r.sets();
     src.runName = r.name;
+    src.pruneLedger = layoutFor(s, p).root + "/pruning.jsonl";  // every run of the sweep compares in one file
     // A run this index stopped earlier (Ctrl-C, scancel, or a cluster task checkpointing before its
     // time limit and requeueing) continues from its checkpoint instead of starting again.
     if (!p.isSet("resume") && p.isSet("summary-json") && p.isSet("store")) {
@@ -194,7 +197,8 @@ bool alreadyFinished(const Layout& l, const SweepRun& r) {
     QFile f(summaryFor(l, r));
     if (!f.open(QIODevice::ReadOnly)) return false;
     const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
-    return o.value("exit_code").toInt(-1) == 0 && o.value("status").toString() == "finished";
+    return o.value("exit_code").toInt(-1) == 0 &&
+           (o.value("status").toString() == "finished" || o.value("status").toString() == "pruned");
 }
 
 int runLocal(const Sweep& s, const QCommandLineParser& p) {

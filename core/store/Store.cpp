@@ -122,6 +122,7 @@ RunStatus parseStatus(const QString& s) {
     if (s == "stopped") return RunStatus::Stopped;
     if (s == "failed") return RunStatus::Failed;
     if (s == "interrupted") return RunStatus::Interrupted;
+    if (s == "pruned") return RunStatus::Stopped;  // stopped early by a sweep's pruner (app/cli/Pruning.h)
     return RunStatus::Running;
 }
 
@@ -732,7 +733,7 @@ int Store::merge(const QString& otherPath, QStringList* rejected) {
             const int64_t srcId = srcRuns.i64(0);
             const QString uuid = srcRuns.text(1), srcStatus = srcRuns.text(2);
             const QStringList damaged = readDamaged(srcRuns, 3);
-            static const QStringList kStatuses{"running", "finished", "stopped", "failed", "interrupted"};
+            static const QStringList kStatuses{"running", "finished", "stopped", "failed", "interrupted", "pruned"};
             if (!damaged.isEmpty() || uuid.isEmpty() || !kStatuses.contains(srcStatus)) {
                 if (rejected)
                     *rejected << QString("run %1 of %2: %3; not merged").arg(srcId).arg(other,

@@ -484,6 +484,55 @@ private slots:
         QCOMPARE(hpt::Store(merged, true).runs().size(), size_t(4));
     }
 
+    // Pruning in a sweep: with the runs one at a time, a run whose loss at the rung is worse than
+    // the others' there stops (status "pruned", a "pruned" event with the numbers), the sweep exits 0,
+    // the best configuration (lr 0.03 here) runs to its end, and a rerun counts pruned runs as done.
+    void pruningSweepStopsWorseRunsAndKeepsTheBest() {
+        for (const QString method : {"asha", "median"}) {
+            const QString name = "pr" + method;
+            const QString sweep = writeJson(path(name + ".json"), QJsonObject{
+                {"name", name}, {"base", tinyExperiment(600)},
+                {"axes", QJsonObject{{"training.lr", QJsonArray{0.03, 0.0001, 0.3, 0.0003}}}}});
+            const QStringList args = withPlugins({"sweep", sweep, "--local", "-j", "1", "--prune", method, "--prune-steps",
+                                                  "200", "--prune-reduction", "2", "--prune-min-runs", "1"});
+            auto r = runHpt(args, 240000);
+            QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+            hpt::Store st(path(name + "/" + name + ".sqlite"), true);
+            int pruned = 0;
+            qint64 steps = 0;
+            for (const auto& run : st.runs()) {
+                const QJsonObject rec = st.runRecord(run.id);
+                steps += readJson(path(name + "/summaries/" + run.name + ".json")).value("steps").toInteger();
+                const double lr = rec.value("config").toObject().value("training").toObject().value("lr").toDouble();
+                if (lr == 0.03) QCOMPARE(run.status, QString("finished"));
+                if (run.status != "pruned") continue;
+                ++pruned;
+                bool event = false;
+                for (const auto& e : st.events(run.id))
+                    if (e.type == "pruned") {
+                        event = true;
+                        QCOMPARE(e.payload.value("method").toString(), method);
+                        QCOMPARE(e.payload.value("rung").toInteger(), qint64(200));
+                        QVERIFY(e.payload.value("others").toInt() >= 1);
+                    }
+                QVERIFY2(event, qPrintable(run.name + " is pruned without a pruned event"));
+            }
+            QVERIFY2(pruned >= 1, qPrintable(method + ": nothing was pruned\n" + r.out));
+            const QJsonObject s1 = readJson(path(name + "/summaries/" + name + "-001.json"));  // lr 1e-4: worse than 0.03
+            QCOMPARE(s1.value("status").toString(), QString("pruned"));
+            QCOMPARE(s1.value("exit_code").toInt(), 0);
+            QVERIFY2(steps > 0 && steps < 4 * 600, qPrintable(QString::number(steps)));
+            auto again = runHpt(args, 240000);
+            QCOMPARE(again.exitCode, 0);
+            QCOMPARE(int(again.out.count("already finished earlier")), 4);
+        }
+        // Pruning compares runs: alone it needs a ledger to compare in.
+        auto alone = runHpt(withPlugins({"--batch", writeJson(path("pralone.json"), tinyExperiment()), "--store",
+                                         path("pralone.sqlite"), "--prune", "median", "--prune-steps", "10"}));
+        QCOMPARE(alone.exitCode, 2);
+        QVERIFY2(alone.err.contains("--prune-ledger"), qPrintable(alone.err));
+    }
+
     void slurmScriptHasOneTaskPerRun() {
         const QString sweep = writeJson(path("sl.json"), QJsonObject{
             {"name", "sl"}, {"base", tinyExperiment()}, {"axes", QJsonObject{{"lora.rank", QJsonArray{2, 4, 8}}}}});
