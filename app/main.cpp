@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
                                        !std::strcmp(argv[i], "--resume") || !std::strncmp(argv[i], "--resume=", 9))) ||
                  (sweep && (!std::strcmp(argv[i], "--index") || !std::strcmp(argv[i], "--local")));
     if (trains) hpt::cli::deferStopSignals();
+    hpt::cli::setTopLevelOptions(addTopLevelOptions);
     QCoreApplication::setOrganizationName("HpT");
     QCoreApplication::setApplicationName("hpt");
     QCoreApplication::setApplicationVersion(hpt::appVersion());
@@ -90,6 +91,8 @@ int main(int argc, char** argv) {
         return hpt::cli::runBatch(p);
     }
 
+    // Wayland matches the window to org.hpt.Workbench.desktop (icon, name) only by this id.
+    QGuiApplication::setDesktopFileName("org.hpt.Workbench");
     QApplication app(argc, argv);
     QCommandLineParser p;
     addTopLevelOptions(p);

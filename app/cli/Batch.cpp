@@ -1,11 +1,13 @@
 // `hpt --batch EXPERIMENT.json`: run an experiment without a display.
 // Exit codes (resources/docs/batch.md): 0 finished, 2 bad arguments or
-// configuration, 3 data error, 4 plugin error, 5 diverged, 130 interrupted.
+// configuration, 3 data error, 4 plugin error, 5 diverged, 130 SIGINT, 143 SIGTERM.
 #include "cli/Batch.h"
 
 #include "cli/BatchPrinter.h"
 #include "cli/BatchSummary.h"
 #include "cli/Command.h"
+#include "cli/EventStream.h"
+#include "cli/Pruning.h"
 #include "cli/ResultBlock.h"
 #include "cli/SignalHandling.h"
 #include "config/Experiment.h"
@@ -24,6 +26,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 
 #include "config/ResumeCheck.h"
 #include "engine/Checkpoint.h"
@@ -49,11 +52,15 @@ void addRunOptions(QCommandLineParser& p) {
     p.addOption({"progress-every", "Seconds between progress lines when the output is not a terminal (default: 10, "
                                    "stretched so a long run prints about 15).",
                  "SECONDS", "10"});
+    p.addOption({"events-jsonl", "Write the run as JSON Lines to FILE (- for standard output; the human-readable "
+                                 "output then goes to standard error): one object per event, progress sample and "
+                                 "metrics step, flushed at once.", "FILE|-"});
+    addPruningOptions(p);
 }
 
 void addBatchOptions(QCommandLineParser& p) {
     p.addOption({"batch", "Run EXPERIMENT.json headless (no display needed). Exit codes: 0 finished, 2 bad "
-                          "configuration, 3 data error, 4 plugin error, 5 diverged, 130 interrupted.",
+                          "configuration, 3 data error, 4 plugin error, 5 diverged, 130 SIGINT, 143 SIGTERM.",
                  "EXPERIMENT.json"});
     addRunOptions(p);
 }
@@ -216,6 +223,8 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         return code;
     };
 
+    // Standard output belongs to the event stream before the first line is printed.
+    if (p.value("events-jsonl") == "-") EventStream::reserveStdoutForEvents();
     try {
         configureLogging(p.value("log-level").toStdString(), p.value("log-file").toStdString());
         QStringList sets = src.extraSets;
@@ -227,12 +236,17 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         const double every = p.value("progress-every").toDouble(&okEvery);
         if (!okEvery || every < 0)
             throw configError("--progress-every", "expected a number of seconds >= 0, e.g. --progress-every 30");
+        PruningOptions prune = pruningOptions(p);
+        if (!prune.method.isEmpty() && prune.ledger.isEmpty()) prune.ledger = src.pruneLedger;
+        if (!prune.method.isEmpty() && prune.ledger.isEmpty())
+            throw configError("--prune", "pruning compares the runs of one sweep: use it with hpt sweep, or give "
+                                         "--prune-ledger FILE shared by the runs to compare");
         const QString device = p.value("torch-device");
         if (p.isSet("torch-device") && device != "auto" && device != "cpu" && device != "cuda")
             throw configError("--torch-device", QString("unknown device '%1'; use auto, cpu or cuda").arg(device).toStdString());
 
         // Installed before anything slow, so a Ctrl-C while plugins load or data is read is handled
-        // too: before training it ends the command (exit 130), during training it stops the trainer.
+        // too: before training it ends the command (exit 130/143), during training it stops the trainer.
         std::atomic<Trainer*> running{nullptr};
         std::atomic<BatchPrinter*> shown{nullptr};
         StopOnSignal guard([&](int sig) {
@@ -266,9 +280,10 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         if (p.isSet("torch-device")) opts.torchDevice = device;
         ResumeTarget resume;
         QJsonObject config;
-        if (p.isSet("resume")) {
+        const QString resumeArg = p.isSet("resume") ? p.value("resume") : src.resume;
+        if (!resumeArg.isEmpty()) {
             // The run's own stored configuration; a given file or --set may only change output keys.
-            resume = resolveResume(p.value("resume"), storePath);
+            resume = resolveResume(resumeArg, storePath);
             opts.resumeFrom = resume.dir;
             opts.runUuid = resume.uuid;
             config = prepareResume(resume, src, sets, *host, storePath);
@@ -285,7 +300,7 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
             if (config.value("checkpoint").toObject().value("dir").toString().isEmpty())
                 opts.checkpointDir = QFileInfo(storePath).absolutePath() + "/checkpoints/" + opts.runUuid;
         }
-        if (interruptedBeforeTraining()) return finish(Interrupted);
+        if (interruptedBeforeTraining()) return finish(exitCodeForSignal(guard.received()));
         if (!opts.resumeFrom.isEmpty()) say("resuming from checkpoint folder " + opts.resumeFrom);
 
         // Per-check details are for --log-level info or lower; the store keeps them always.
@@ -297,6 +312,11 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         FanOutSink sinks;
         sinks.add(&printer);
         sinks.add(&record);
+        std::unique_ptr<EventStream> events;
+        if (p.isSet("events-jsonl")) {
+            events = std::make_unique<EventStream>(p.value("events-jsonl"));
+            sinks.add(events.get());
+        }
         {
             Store s(storePath);  // creates/migrates the file and reports a bad one before training starts
             if (const int n = s.recoverInterrupted()) say(QString("marked %1 abandoned run(s) in the store as interrupted").arg(n));
@@ -305,7 +325,16 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         ResumingStoreSink storeSink(store, resume.runId);
         sinks.add(&storeSink);
 
-        if (interruptedBeforeTraining()) return finish(Interrupted);
+        std::unique_ptr<PruningSink> pruner;
+        if (!prune.method.isEmpty()) {
+            prune.run = config.value("name").toString();
+            pruner = std::make_unique<PruningSink>(prune, sinks, [&running] {
+                if (auto* t = running.load()) t->stop();
+            });
+            sinks.add(pruner.get());
+        }
+
+        if (interruptedBeforeTraining()) return finish(exitCodeForSignal(guard.received()));
         Trainer trainer(*host, config, sinks, opts);
         shown = &printer;
         running = &trainer;
@@ -330,8 +359,28 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
             }
             summary.insert("error", trainer.error() ? QString::fromUtf8(trainer.error()->what()) : QString("unknown"));
             if (trainer.error()) summary.insert("where", QString::fromStdString(trainer.error()->where()));
+        } else if (pruner && pruner->pruned() && !signal && status == RunStatus::Stopped) {
+            // Stopped by the sweep's pruner: a decision, not an interruption (status "pruned", exit 0).
+            const QJsonObject d = pruner->decision();
+            summary.insert("status", "pruned");
+            summary.insert("pruning", d);
+            say(QString("pruned at step %1: %2 = %3 is worse than the other runs at step %4 (%5)")
+                    .arg(d.value("step").toInteger()).arg(prune.metric).arg(d.value("value").toDouble(), 0, 'g', 5)
+                    .arg(d.value("rung").toInteger())
+                    .arg(prune.method == "median" ? QString("median %1 of %2 runs").arg(d.value("median").toDouble(), 0, 'g', 5)
+                                                      .arg(d.value("others").toInt())
+                                                  : QString("not in the best 1/%1 of %2 runs").arg(prune.reduction)
+                                                      .arg(d.value("others").toInt() + 1)));
+            store.flush();
+            if (store.runId() > 0) {
+                try {
+                    Store(storePath).markPruned(store.runId());
+                } catch (const std::exception& e) {
+                    std::fprintf(stderr, "warning: could not mark run %lld pruned: %s\n", qlonglong(store.runId()), e.what());
+                }
+            }
         } else if (status == RunStatus::Stopped || status == RunStatus::Interrupted) {
-            code = signal ? Interrupted : Ok;
+            code = signal ? exitCodeForSignal(signal) : Ok;
             if (trainer.finalResult().value("stopped_during").toString() == "setup")
                 say("stopped during setup, before training started; nothing was run");
             else

@@ -24,6 +24,8 @@ struct ExperimentSource {
     QJsonObject experiment;  // used when file is ""
     QStringList extraSets;   // "dotted.key=value"
     QString runName;         // "" keeps the experiment's name
+    QString resume;          // as --resume (a run id or checkpoint folder) when that option is not given
+    QString pruneLedger;     // as --prune-ledger when that option is not given (a sweep's shared ledger)
 };
 // resolveExperiment, except that a plugin the experiment names but that is not loaded is an
 // ErrorKind::Plugin error (exit 4) rather than a configuration error.

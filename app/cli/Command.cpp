@@ -6,6 +6,7 @@
 
 #include <QTextStream>
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <map>
 
@@ -42,7 +43,41 @@ std::unique_ptr<PluginHost> loadPlugins(const QCommandLineParser& p) {
     return host;
 }
 
+namespace {
+// Set while helpTextOf() runs a command: parseOrFail() hands over the help text and unwinds
+// with HelpShown (not a std::exception, so no command's error handler takes it).
+thread_local QString* gHelpCapture = nullptr;
+struct HelpShown {};
+std::function<void(QCommandLineParser&)>& topLevelOptions() {
+    static std::function<void(QCommandLineParser&)> f;
+    return f;
+}
+}  // namespace
+
+QString helpTextOf(const Command& c) {
+    QString text;
+    gHelpCapture = &text;
+    try {
+        c.run({QString("hpt %1").arg(c.name), "--help"});
+    } catch (const HelpShown&) {
+    }
+    gHelpCapture = nullptr;
+    return text;
+}
+
+void setTopLevelOptions(std::function<void(QCommandLineParser&)> add) { topLevelOptions() = std::move(add); }
+
+QString topLevelHelpText() {
+    QCommandLineParser p;
+    if (topLevelOptions()) topLevelOptions()(p);
+    return p.helpText();
+}
+
 bool parseOrFail(QCommandLineParser& p, const QStringList& args) {
+    if (gHelpCapture) {
+        *gHelpCapture = p.helpText();
+        throw HelpShown{};
+    }
     if (!p.parse(args)) {
         std::fprintf(stderr, "%s: %s\nSee '%s --help'.\n", qPrintable(args.value(0)), qPrintable(p.errorText()),
                      qPrintable(args.value(0)));
@@ -54,6 +89,8 @@ bool parseOrFail(QCommandLineParser& p, const QStringList& args) {
     }
     return true;
 }
+
+int exitCodeForSignal(int signal) { return signal == SIGTERM ? Terminated : Interrupted; }
 
 int reportError(const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

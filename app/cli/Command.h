@@ -12,8 +12,13 @@ class PluginHost;
 
 namespace cli {
 
-// Exit codes shared by every command (batch mode documents them).
-enum ExitCode { Ok = 0, Failure = 1, BadArguments = 2, DataError = 3, PluginFailure = 4, Diverged = 5, Interrupted = 130 };
+// Exit codes shared by every command (batch mode documents them). A stop by signal follows the
+// shell's 128+n convention: 130 for SIGINT, 143 for SIGTERM (what scancel and kill send).
+enum ExitCode { Ok = 0, Failure = 1, BadArguments = 2, DataError = 3, PluginFailure = 4, Diverged = 5, Interrupted = 130,
+                Terminated = 143 };
+// 128 + the signal number for SIGINT/SIGTERM; Interrupted for anything else (0 included).
+int exitCodeForSignal(int signal);
+inline bool isSignalExit(int code) { return code == Interrupted || code == Terminated; }
 
 struct Command {
     const char* name;
@@ -32,6 +37,12 @@ void addPluginOptions(QCommandLineParser& p);
 std::unique_ptr<PluginHost> loadPlugins(const QCommandLineParser& p);
 // Parses; on unknown options prints the reason and returns false (exit 2).
 bool parseOrFail(QCommandLineParser& p, const QStringList& args);
+// The exact text `hpt <command> --help` prints, without running the command: the man page and
+// the shell completions are generated from it (CompletionCommand.cpp), so they cannot drift.
+QString helpTextOf(const Command& c);
+// The top-level `hpt --help` text (main() registers how to build its parser).
+void setTopLevelOptions(std::function<void(QCommandLineParser&)> add);
+QString topLevelHelpText();
 // Maps an hpt::Error kind (or other exception) to an exit code and prints it.
 int reportError(const std::exception& e);
 

@@ -21,7 +21,7 @@ void onSignal(int sig) {
         // Second signal: the user means it. Exit without unwinding.
         static const char msg[] = "\nhpt: second signal, exiting now without a final checkpoint\n";
         (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
-        _exit(130);
+        _exit(128 + sig);
     }
     const char b = char(sig);
     const int saved = errno;
@@ -31,7 +31,7 @@ void onSignal(int sig) {
 // Before a StopOnSignal exists: remember the first signal, exit on the second.
 void onEarlySignal(int sig) {
     int expected = 0;
-    if (!gSignal.compare_exchange_strong(expected, sig)) _exit(130);
+    if (!gSignal.compare_exchange_strong(expected, sig)) _exit(128 + sig);
 }
 }  // namespace
 

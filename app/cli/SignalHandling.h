@@ -1,7 +1,7 @@
 #pragma once
 // SIGINT/SIGTERM in headless runs: the first signal asks the run to stop
 // cleanly (finish the current step, checkpoint, mark the run stopped, exit
-// 130); a second one exits at once. The handler only writes to a pipe; a
+// 128+n: 130 for SIGINT, 143 for SIGTERM); a second one exits at once. The handler only writes to a pipe; a
 // watcher thread turns that into the callback, so the callback may lock,
 // log and call Trainer::stop().
 #include <functional>

@@ -124,7 +124,7 @@ int runStudyList(const QCommandLineParser& p, const QStringList& args, const QSt
             QFile f(g_lastReport);
             if (f.open(QIODevice::ReadOnly)) reports.push_back(QJsonDocument::fromJson(f.readAll()).object());
         }
-        if (code == Interrupted) break;
+        if (isSignalExit(code)) break;
     }
     const QString md = study::toMarkdownSummary(reports);
     if (p.isSet("out")) {
@@ -224,7 +224,7 @@ int runStudy(const QStringList& args) {
                                            "in place of --slurm%s\n", p.isSet("submit") ? " --submit" : "");
                 return code;
             }
-            if (stop) code = Interrupted;
+            if (stop) code = exitCodeForSignal(stop);
         }
 
         if (!QFileInfo::exists(folder.store)) {

@@ -5,6 +5,7 @@
 // under the sweep folder, so parallel runs never share an SQLite file.
 #include "cli/Batch.h"
 #include "cli/Command.h"
+#include "cli/Pruning.h"
 #include "cli/SignalHandling.h"
 #include "config/Names.h"
 #include "config/Sweep.h"
@@ -81,6 +82,7 @@ QStringList forwardedOptions(const QCommandLineParser& p) {
     if (p.isSet("torch-device")) a << "--torch-device" << p.value("torch-device");
     if (p.isSet("log-level")) a << "--log-level" << p.value("log-level");
     if (p.isSet("progress-every")) a << "--progress-every" << p.value("progress-every");
+    a << pruningArguments(p);
     return a;
 }
 
@@ -134,6 +136,22 @@ int runIndex(const Sweep& s, const QCommandLineParser& p) {
     src.experiment = s.base;
     src.extraSets = r.sets();
     src.runName = r.name;
+    src.pruneLedger = layoutFor(s, p).root + "/pruning.jsonl";  // every run of the sweep compares in one file
+    // A run this index stopped earlier (Ctrl-C, scancel, or a cluster task checkpointing before its
+    // time limit and requeueing) continues from its checkpoint instead of starting again.
+    if (!p.isSet("resume") && p.isSet("summary-json") && p.isSet("store")) {
+        QFile f(p.value("summary-json"));
+        if (f.open(QIODevice::ReadOnly)) {
+            const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+            const qint64 id = o.value("run_id").toInteger();
+            if (o.value("status").toString() == "stopped" && id > 0 && QFileInfo(p.value("store")).isFile() &&
+                QFileInfo(o.value("checkpoint_dir").toString()).isDir()) {
+                src.resume = QString::number(id);
+                std::printf("run %d stopped earlier at step %lld: continuing run %lld from its checkpoint\n", i,
+                            o.value("steps").toInteger(), id);
+            }
+        }
+    }
     std::printf("sweep '%s' run %d/%zu: %s\n", qPrintable(s.name), i, s.runs.size(), qPrintable(r.sets().join(' ')));
     std::fflush(stdout);
     return runHeadless(p, src);
@@ -165,7 +183,8 @@ bool alreadyFinished(const Layout& l, const SweepRun& r) {
     QFile f(summaryFor(l, r));
     if (!f.open(QIODevice::ReadOnly)) return false;
     const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
-    return o.value("exit_code").toInt(-1) == 0 && o.value("status").toString() == "finished";
+    return o.value("exit_code").toInt(-1) == 0 &&
+           (o.value("status").toString() == "finished" || o.value("status").toString() == "pruned");
 }
 
 int runLocal(const Sweep& s, const QCommandLineParser& p) {
@@ -254,7 +273,7 @@ int runLocal(const Sweep& s, const QCommandLineParser& p) {
         }
     }
     const int merged = mergeStores(l);
-    if (stopSignal) return Interrupted;
+    if (stopSignal) return exitCodeForSignal(stopSignal);
     if (failed) {
         std::fprintf(stderr, "hpt sweep: %d of %zu run(s) failed; rerun the same command to redo only those\n", failed, total);
         return firstFailure;
@@ -283,6 +302,12 @@ int writeSlurm(const Sweep& s, const QCommandLineParser& p) {
     for (const char* o : {"partition", "time", "mem", "gpus", "cpus", "max-parallel"})
         if (p.isSet(o) || QString(o) == "cpus") sbatchValue(p.value(o), (QString("--") + o).toUtf8().constData(), false);
     const QString root = sbatchValue(l.root, "--output", true);
+    bool okGrace = false;
+    const int graceS = p.value("signal-grace").toInt(&okGrace);
+    if (!okGrace || graceS < 1)
+        throw configError("--signal-grace", QString("expected whole seconds >= 1, got '%1'; e.g. --signal-grace 300 "
+                                                    "for a step of up to a few minutes").arg(p.value("signal-grace")).toStdString());
+    const QString grace = QString::number(graceS);
     writeSweepCopy(s, l);
     QDir().mkpath(l.slurm);
     const QString exe = QCoreApplication::applicationFilePath();
@@ -307,6 +332,11 @@ int writeSlurm(const Sweep& s, const QCommandLineParser& p) {
     sb += "#SBATCH --cpus-per-task=" + p.value("cpus") + "\n";
     if (p.isSet("mem")) sb += "#SBATCH --mem=" + p.value("mem") + "\n";
     if (p.isSet("gpus")) sb += "#SBATCH --gpus=" + p.value("gpus") + "\n";
+    // Before the time limit Slurm sends USR1 to this script (B:), which asks the run to stop after
+    // its step with a checkpoint and requeues the task; the next attempt continues the run
+    // (sweep --index resumes a stopped run). --open-mode=append keeps every attempt's log.
+    sb += "#SBATCH --signal=B:USR1@" + grace + "\n";
+    sb += "#SBATCH --requeue\n#SBATCH --open-mode=append\n";
     sb += "set -euo pipefail\n";
     sb += "export OMP_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\" QT_QPA_PLATFORM=offscreen\n";
     sb += "case \"${SLURM_ARRAY_TASK_ID:-}\" in ''|*[!0-9]*) echo \"SLURM_ARRAY_TASK_ID must be a run index\" >&2; exit 2;; esac\n";
@@ -315,7 +345,16 @@ int writeSlurm(const Sweep& s, const QCommandLineParser& p) {
                     "--store", shellQuote(l.stores) + "/\"$name\".sqlite", "--summary-json",
                     shellQuote(l.summaries) + "/\"$name\".json", "--progress-every", "60"};
     for (const auto& a : forwardedOptions(p)) cmd << shellQuote(a);
-    sb += "exec " + cmd.join(' ') + "\n";
+    sb += "requeue=0\n";
+    sb += "on_usr1() {\n    requeue=1\n    echo \"hpt: the time limit is " + grace + " s away: checkpointing, then requeueing "
+          "task $SLURM_ARRAY_TASK_ID\"\n    kill -TERM \"$pid\" 2>/dev/null || true\n}\n";
+    sb += "trap on_usr1 USR1\n";
+    sb += cmd.join(' ') + " &\n";
+    sb += "pid=$!\n";
+    sb += "# wait returns early when the trap runs: wait again until the run has written its checkpoint.\n";
+    sb += "while :; do\n    rc=0\n    wait \"$pid\" || rc=$?\n    kill -0 \"$pid\" 2>/dev/null || break\ndone\n";
+    sb += "if (( requeue )); then\n    scontrol requeue \"$SLURM_JOB_ID\"\n    exit 0\nfi\n";
+    sb += "exit \"$rc\"\n";
 
     const QString script = l.slurm + "/" + s.name + ".sbatch";
     QFile f(script);
@@ -392,6 +431,9 @@ int runSweep(const QStringList& args) {
     p.addOption({"mem", "With --slurm: memory per run, e.g. 8G.", "M"});
     p.addOption({"gpus", "With --slurm: GPUs per run.", "G"});
     p.addOption({"max-parallel", "With --slurm: at most K array tasks at once.", "K"});
+    p.addOption({"signal-grace", "With --slurm: seconds before the time limit at which a task checkpoints and requeues "
+                                 "itself (Slurm's --signal=B:USR1@S; default 180, more than a step and a checkpoint "
+                                 "take).", "S", "180"});
     p.addOption({"merge", "Merge the per-run stores of the sweep folder into one store (--store, or <folder>/<name>.sqlite)."});
     p.addOption({"output", "Sweep folder (default: the sweep's \"output\", else <sweep dir>/<name>).", "DIR"});
     addRunOptions(p);

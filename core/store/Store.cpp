@@ -63,6 +63,7 @@ double secondsBetween(const QString& a, const QString& b) {
 RunStatus parseStatus(const QString& s) {
     if (s == "finished") return RunStatus::Finished;
     if (s == "stopped") return RunStatus::Stopped;
+    if (s == "pruned") return RunStatus::Stopped;  // stopped early by a sweep's pruner (app/cli/Pruning.h)
     if (s == "failed") return RunStatus::Failed;
     if (s == "interrupted") return RunStatus::Interrupted;
     return RunStatus::Running;
@@ -496,6 +497,11 @@ void Store::setName(int64_t run, const QString& name) {
 void Store::setNotes(int64_t run, const QString& notes) {
     requireRun(run, "setting notes");
     Stmt(d_->db, path_, "UPDATE runs SET notes = ? WHERE id = ?").bind(1, notes).bind(2, run).run();
+}
+
+void Store::markPruned(int64_t run) {
+    requireRun(run, "marking it pruned");
+    Stmt(d_->db, path_, "UPDATE runs SET status = 'pruned' WHERE id = ?").bind(1, run).run();
 }
 
 void Store::setTags(int64_t run, const QStringList& tags) {

@@ -107,6 +107,8 @@ public:
     // --- editing ---------------------------------------------------------------------
     void setName(int64_t run, const QString& name);
     void setNotes(int64_t run, const QString& notes);
+    // A run a sweep's pruner stopped on purpose: status `pruned` (read back as stopped).
+    void markPruned(int64_t run);
     void setTags(int64_t run, const QStringList& tags);
     void deleteRun(int64_t run);
     void markStatus(int64_t run, RunStatus status);

@@ -73,7 +73,7 @@ int Store::merge(const QString& otherPath, QStringList* rejected) {
             const int64_t srcId = srcRuns.i64(0);
             const QString uuid = srcRuns.text(1), srcStatus = srcRuns.text(2);
             const QStringList damaged = readDamaged(srcRuns, 3);
-            static const QStringList kStatuses{"running", "finished", "stopped", "failed", "interrupted"};
+            static const QStringList kStatuses{"running", "finished", "stopped", "failed", "interrupted", "pruned"};
             if (!damaged.isEmpty() || uuid.isEmpty() || !kStatuses.contains(srcStatus)) {
                 if (rejected)
                     *rejected << QString("run %1 of %2: %3; not merged").arg(srcId).arg(other,

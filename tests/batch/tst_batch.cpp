@@ -295,12 +295,12 @@ private slots:
         ::kill(pid_t(p.processId()), SIGTERM);
         QVERIFY(p.waitForFinished(60000));
         out += p.readAll();
-        QCOMPARE(p.exitCode(), 130);
+        QCOMPARE(p.exitCode(), 143);  // 128 + SIGTERM (15)
         QVERIFY2(out.contains("resume with: hpt --resume "), out.constData());
 
         const QJsonObject s = readJson(summary);
         QCOMPARE(s.value("status").toString(), QString("stopped"));
-        QCOMPARE(s.value("exit_code").toInt(), 130);
+        QCOMPARE(s.value("exit_code").toInt(), 143);
         const QString ckpt = s.value("checkpoint_dir").toString();
         QVERIFY2(QDir(ckpt).exists() && !QDir(ckpt).isEmpty(), qPrintable(ckpt));
         const qint64 id = qint64(s.value("run_id").toDouble());
@@ -321,6 +321,117 @@ private slots:
         QCOMPARE(qint64(s2.value("steps").toDouble()), stoppedAt + 4);
         hpt::Store st(store, true);
         QCOMPARE(st.summary(qint64(s2.value("run_id").toDouble())).status, QString("finished"));
+    }
+
+    // --events-jsonl: every line of the file is one JSON object with a "kind"; the run's phase
+    // switches are there as events, progress samples follow the steps, and the last line says
+    // how the run ended. With "-" the stream owns stdout and the human output moves to stderr.
+    void eventStreamIsJsonLinesWithPhaseSwitches() {
+        const QJsonObject e{
+            {"name", "stream"},
+            {"model", QJsonObject{{"name", "testmodel"}}},
+            {"dataset", QJsonObject{{"name", "testdata"}, {"params", QJsonObject{{"samples", 64}}}}},
+            {"lora", QJsonObject{{"rank", 2}}},
+            {"training", QJsonObject{{"epochs", 4}, {"lr", 1e-2}, {"batch_size", 4}, {"seed", 3}}},
+            {"switching", QJsonObject{{"mode", "hybrid"}, {"check_every", 4}, {"ttest_window", 8}, {"tau_loss", 0.5},
+                                      {"tau_w", 0.5}}},
+            {"devices", QJsonObject{{"gpu", QJsonObject{{"plugin", "testdevice"}}},
+                                    {"systolic", QJsonObject{{"plugin", "testdevice"}}},
+                                    {"reram", QJsonObject{{"plugin", "testdevice"}}}}}};
+        const QString exp = writeJson(path("stream.json"), e);
+        auto parse = [](const QByteArray& text, QString* why) {
+            QList<QJsonObject> lines;
+            int n = 0;
+            for (const QByteArray& l : text.split('\n')) {
+                ++n;
+                if (l.isEmpty()) continue;
+                QJsonParseError err;
+                const QJsonDocument d = QJsonDocument::fromJson(l, &err);
+                if (err.error != QJsonParseError::NoError || !d.isObject()) {
+                    *why = QString("line %1 is not a JSON object: %2").arg(n).arg(QString::fromUtf8(l.left(200)));
+                    return QList<QJsonObject>{};
+                }
+                lines << d.object();
+            }
+            return lines;
+        };
+        const QString file = path("stream.jsonl");
+        auto r = runHpt(withPlugins({"--batch", exp, "--store", path("stream.sqlite"), "--events-jsonl", file}));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QString why;
+        const QList<QJsonObject> lines = parse(f.readAll(), &why);
+        QVERIFY2(!lines.isEmpty(), qPrintable(why));
+        // The run's identity comes before its first step (the engine's start checkpoint may precede it).
+        int started = -1, firstProgress = -1;
+        for (int i = 0; i < lines.size(); ++i) {
+            if (started < 0 && lines[i].value("kind") == "run_started") started = i;
+            if (firstProgress < 0 && lines[i].value("kind") == "progress") firstProgress = i;
+        }
+        QVERIFY2(started >= 0 && started < firstProgress, qPrintable(QString("%1 %2").arg(started).arg(firstProgress)));
+        QCOMPARE(lines[started].value("config").toObject().value("name").toString(), QString("stream"));
+        QCOMPARE(lines.last().value("kind").toString(), QString("run_finished"));
+        QCOMPARE(lines.last().value("status").toString(), QString("finished"));
+        QStringList switches;
+        int progress = 0;
+        qint64 lastStep = -1;
+        for (const auto& o : lines) {
+            QVERIFY2(!o.value("kind").toString().isEmpty() && o.contains("time"), qPrintable(QJsonDocument(o).toJson()));
+            if (o.value("kind") == "progress") {
+                ++progress;
+                QVERIFY(o.value("step").toInteger() >= lastStep);  // samples in step order
+                lastStep = o.value("step").toInteger();
+            }
+            if (o.value("kind") == "event" && o.value("type") == "phase") {
+                const QJsonObject pl = o.value("payload").toObject();
+                switches << pl.value("from").toString() + ">" + pl.value("to").toString();
+                QVERIFY(o.value("step").toInteger() > 0);
+            }
+        }
+        QVERIFY2(progress > 0, "no progress samples");
+        QVERIFY2(switches.contains("FULL>DUAL") && switches.contains("DUAL>LORA"), qPrintable(switches.join(' ')));
+
+        // The same run to stdout: stdout is nothing but the stream, the human lines are on stderr.
+        auto s = runHpt(withPlugins({"--batch", exp, "--store", path("stream2.sqlite"), "--events-jsonl", "-"}));
+        QVERIFY2(s.exitCode == 0, qPrintable(s.out + s.err));
+        const QList<QJsonObject> out = parse(s.out.toUtf8(), &why);
+        QVERIFY2(!out.isEmpty(), qPrintable(why));
+        QCOMPARE(out.last().value("kind").toString(), QString("run_finished"));
+        QVERIFY2(s.err.contains("LibTorch"), qPrintable(s.err));
+        QVERIFY2(!s.out.contains("LibTorch"), qPrintable(s.out));
+
+        // An unwritable target is a usage error naming the option, before anything trains.
+        auto bad = runHpt(withPlugins({"--batch", exp, "--store", path("stream3.sqlite"), "--events-jsonl",
+                                       path("no/such/dir/x.jsonl")}));
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.err.contains("--events-jsonl"), qPrintable(bad.err));
+    }
+
+    // Ctrl-C keeps the shell's 130 (128 + SIGINT); SIGTERM above gives 143.
+    void sigintStopsWithExit130() {
+        const QString summary = path("int-summary.json");
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(HPT_EXE, withPlugins({"--batch", writeJson(path("int.json"), tinyExperiment(1000000)), "--store",
+                                      path("int.sqlite"), "--summary-json", summary, "--progress-every", "0"}));
+        QVERIFY(p.waitForStarted());
+        QByteArray out;
+        QElapsedTimer t;
+        t.start();
+        while (!out.contains("%)  epoch") && t.elapsed() < 60000 && p.state() == QProcess::Running) {
+            p.waitForReadyRead(200);
+            out += p.readAll();
+        }
+        QVERIFY2(out.contains("%)  epoch"), out.constData());
+        ::kill(pid_t(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(60000));
+        out += p.readAll();
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(out.contains("received SIGINT"), out.constData());
+        const QJsonObject s = readJson(summary);
+        QCOMPARE(s.value("status").toString(), QString("stopped"));
+        QCOMPARE(s.value("exit_code").toInt(), 130);
     }
 
     void sweepListIsDeterministic() {
@@ -373,6 +484,55 @@ private slots:
         QCOMPARE(hpt::Store(merged, true).runs().size(), size_t(4));
     }
 
+    // Pruning in a sweep: with the runs one at a time, a run whose loss at the rung is worse than
+    // the others' there stops (status "pruned", a "pruned" event with the numbers), the sweep exits 0,
+    // the best configuration (lr 0.03 here) runs to its end, and a rerun counts pruned runs as done.
+    void pruningSweepStopsWorseRunsAndKeepsTheBest() {
+        for (const QString method : {"asha", "median"}) {
+            const QString name = "pr" + method;
+            const QString sweep = writeJson(path(name + ".json"), QJsonObject{
+                {"name", name}, {"base", tinyExperiment(600)},
+                {"axes", QJsonObject{{"training.lr", QJsonArray{0.03, 0.0001, 0.3, 0.0003}}}}});
+            const QStringList args = withPlugins({"sweep", sweep, "--local", "-j", "1", "--prune", method, "--prune-steps",
+                                                  "200", "--prune-reduction", "2", "--prune-min-runs", "1"});
+            auto r = runHpt(args, 240000);
+            QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+            hpt::Store st(path(name + "/" + name + ".sqlite"), true);
+            int pruned = 0;
+            qint64 steps = 0;
+            for (const auto& run : st.runs()) {
+                const QJsonObject rec = st.runRecord(run.id);
+                steps += readJson(path(name + "/summaries/" + run.name + ".json")).value("steps").toInteger();
+                const double lr = rec.value("config").toObject().value("training").toObject().value("lr").toDouble();
+                if (lr == 0.03) QCOMPARE(run.status, QString("finished"));
+                if (run.status != "pruned") continue;
+                ++pruned;
+                bool event = false;
+                for (const auto& e : st.events(run.id))
+                    if (e.type == "pruned") {
+                        event = true;
+                        QCOMPARE(e.payload.value("method").toString(), method);
+                        QCOMPARE(e.payload.value("rung").toInteger(), qint64(200));
+                        QVERIFY(e.payload.value("others").toInt() >= 1);
+                    }
+                QVERIFY2(event, qPrintable(run.name + " is pruned without a pruned event"));
+            }
+            QVERIFY2(pruned >= 1, qPrintable(method + ": nothing was pruned\n" + r.out));
+            const QJsonObject s1 = readJson(path(name + "/summaries/" + name + "-001.json"));  // lr 1e-4: worse than 0.03
+            QCOMPARE(s1.value("status").toString(), QString("pruned"));
+            QCOMPARE(s1.value("exit_code").toInt(), 0);
+            QVERIFY2(steps > 0 && steps < 4 * 600, qPrintable(QString::number(steps)));
+            auto again = runHpt(args, 240000);
+            QCOMPARE(again.exitCode, 0);
+            QCOMPARE(int(again.out.count("already finished earlier")), 4);
+        }
+        // Pruning compares runs: alone it needs a ledger to compare in.
+        auto alone = runHpt(withPlugins({"--batch", writeJson(path("pralone.json"), tinyExperiment()), "--store",
+                                         path("pralone.sqlite"), "--prune", "median", "--prune-steps", "10"}));
+        QCOMPARE(alone.exitCode, 2);
+        QVERIFY2(alone.err.contains("--prune-ledger"), qPrintable(alone.err));
+    }
+
     void slurmScriptHasOneTaskPerRun() {
         const QString sweep = writeJson(path("sl.json"), QJsonObject{
             {"name", "sl"}, {"base", tinyExperiment()}, {"axes", QJsonObject{{"lora.rank", QJsonArray{2, 4, 8}}}}});
@@ -389,6 +549,86 @@ private slots:
         QVERIFY2(s.contains("printf -v name '%s-%03d' sl \"$SLURM_ARRAY_TASK_ID\""), qPrintable(s));
         QVERIFY(QFile::exists(path("sl/sweep.json")));
         QVERIFY(QFile::exists(path("sl/slurm/sl-merge.sbatch")));
+        // Near its limit a task checkpoints and requeues itself (the default grace: 180 s).
+        for (const char* line : {"#SBATCH --signal=B:USR1@180\n", "#SBATCH --requeue\n", "trap on_usr1 USR1\n",
+                                 "scontrol requeue \"$SLURM_JOB_ID\""})
+            QVERIFY2(s.contains(line), qPrintable(s));
+        auto bad = runHpt(withPlugins({"sweep", sweep, "--slurm", "--signal-grace", "soon", "--no-check"}));
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.err.contains("--signal-grace"), qPrintable(bad.err));
+    }
+
+    // The generated array script as Slurm runs it (task 0, scontrol stubbed): USR1, which Slurm sends
+    // --signal-grace seconds before the time limit, stops the run after its step with a checkpoint
+    // (exit 143 from hpt) and requeues the task; the requeued attempt runs the same `sweep --index`,
+    // which continues the stopped run from its checkpoint: one run in the store, finished, resumed once.
+    void slurmTaskNearItsLimitRequeuesAndResumes() {
+        const QString sweep = writeJson(path("rq.json"), QJsonObject{
+            {"name", "rq"}, {"base", tinyExperiment(1000000)}, {"axes", QJsonObject{{"training.seed", QJsonArray{7}}}}});
+        auto w = runHpt(withPlugins({"sweep", sweep, "--slurm", "--signal-grace", "90", "--progress-every", "0"}));
+        QVERIFY2(w.exitCode == 0, qPrintable(w.err));
+        const QString script = path("rq/slurm/rq.sbatch");
+        QVERIFY2(QString::fromUtf8([&] { QFile f(script); f.open(QIODevice::ReadOnly); return f.readAll(); }())
+                     .contains("#SBATCH --signal=B:USR1@90\n"), "grace not in the script");
+        const QString stubs = path("rq-stubs");
+        QVERIFY(QDir().mkpath(stubs));
+        {
+            QFile f(stubs + "/scontrol");
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("#!/bin/bash\necho \"$@\" >> \"$(dirname \"$0\")/scontrol.calls\"\n");
+            f.close();
+            f.setPermissions(f.permissions() | QFileDevice::ExeOwner);
+        }
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("PATH", stubs + ":" + env.value("PATH"));
+        env.insert("SLURM_ARRAY_TASK_ID", "0");
+        env.insert("SLURM_JOB_ID", "4243");
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.setWorkingDirectory(path("rq"));
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start("bash", {script});
+        QVERIFY(p.waitForStarted());
+        QByteArray out;
+        QElapsedTimer t;
+        t.start();
+        while (!out.contains("%)  epoch") && t.elapsed() < 60000 && p.state() == QProcess::Running) {
+            p.waitForReadyRead(200);
+            out += p.readAll();
+        }
+        QVERIFY2(out.contains("%)  epoch"), out.constData());
+        ::kill(pid_t(p.processId()), SIGUSR1);  // what --signal=B:USR1@90 does
+        QVERIFY(p.waitForFinished(60000));
+        out += p.readAll();
+        QVERIFY2(p.exitCode() == 0, out.constData());
+        QVERIFY2(out.contains("checkpointing, then requeueing task 0"), out.constData());
+        QFile calls(stubs + "/scontrol.calls");
+        QVERIFY2(calls.open(QIODevice::ReadOnly), "the task did not requeue itself");
+        QCOMPARE(QString::fromUtf8(calls.readAll()).trimmed(), QString("requeue 4243"));
+        const QString summary = path("rq/summaries/rq-000.json"), store = path("rq/stores/rq-000.sqlite");
+        const QJsonObject s1 = readJson(summary);
+        QCOMPARE(s1.value("status").toString(), QString("stopped"));
+        QCOMPARE(s1.value("exit_code").toInt(), 143);
+        const qint64 stoppedAt = s1.value("steps").toInteger();
+        QVERIFY(stoppedAt > 0);
+        // The checkpoint is beside the store (shared storage), not in the node's temp folder.
+        QVERIFY2(s1.value("checkpoint_dir").toString().startsWith(path("rq/stores/checkpoints/")),
+                 qPrintable(s1.value("checkpoint_dir").toString()));
+
+        // The requeued attempt: the script's command, with a step budget so that it ends.
+        auto r = runHpt(withPlugins({"sweep", path("rq/sweep.json"), "--index", "0", "--store", store, "--summary-json",
+                                     summary, "--set", QString("training.max_steps=%1").arg(stoppedAt + 4)}));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        QVERIFY2(r.out.contains("continuing run 1 from its checkpoint"), qPrintable(r.out));
+        const QJsonObject s2 = readJson(summary);
+        QCOMPARE(s2.value("status").toString(), QString("finished"));
+        QCOMPARE(s2.value("steps").toInteger(), stoppedAt + 4);
+        hpt::Store st(store, true);
+        QCOMPARE(st.runs().size(), size_t(1));
+        QCOMPARE(st.summary(1).status, QString("finished"));
+        int resumes = 0;
+        for (const auto& e : st.events(1)) resumes += e.type == "resume" ? 1 : 0;
+        QCOMPARE(resumes, 1);
     }
 };
 

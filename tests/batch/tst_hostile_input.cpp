@@ -501,7 +501,7 @@ private slots:
         ::kill(pid_t(p.processId()), SIGTERM);
         QVERIFY(p.waitForFinished(60000));
         out += p.readAll();
-        QCOMPARE(p.exitCode(), 130);
+        QCOMPARE(p.exitCode(), 143);
         const QString want = "stopped; resume with: hpt --resume 1 --store '" + store + "'";
         QVERIFY2(out.contains(want.toUtf8()), out.constData());
         {

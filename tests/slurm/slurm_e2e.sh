@@ -3,7 +3,8 @@
 # slurmd with a generated slurm.conf in a temporary folder), a 4-run sweep of a
 # seconds-long experiment submitted with `hpt sweep --slurm --submit`, every
 # array task finishes, the dependent merge job gathers the stores, and the
-# merged store holds 4 finished runs. The recipe is resources/docs/batch.md's.
+# merged store holds 4 finished runs; then a task signalled as at its time limit requeues itself
+# and resumes to its end. The recipe is resources/docs/batch.md's.
 # Exits 77 (ctest SKIP_RETURN_CODE) with the reason when the cluster cannot
 # be set up here. Usage: slurm_e2e.sh HPT_EXE TEST_PLUGIN_DIR SOURCE_DIR
 set -uo pipefail
@@ -137,3 +138,36 @@ if [[ $fail -ne 0 ]]; then
     exit 1
 fi
 echo "PASS: 4 array tasks finished and were merged"
+
+# A task near its time limit: Slurm sends the batch script USR1 --signal-grace seconds before the
+# limit (#SBATCH --signal=B:USR1@S); `scancel --signal=USR1 --batch` sends exactly that signal now,
+# so the test does not wait on slurmctld's timer. The task checkpoints, requeues itself with the real
+# scontrol, and the requeued attempt continues the same run to its end.
+sed -e 's/"max_steps": 8/"max_steps": 4000/' -e 's/"training.lr": \[0.001, 0.01\], "training.seed": \[1, 2\]/"training.lr": [0.001]/' \
+    "$src/resources/sweeps/tiny.json" >"$tmp/long.json"
+out=$("$hpt" sweep "$tmp/long.json" --slurm --submit --cpus 1 --output "$tmp/long" --plugin-dir "$plugins" \
+    --progress-every 1 2>&1)
+rc=$?
+[[ $rc -eq 0 ]] || { echo "$out"; show_logs; echo "FAIL: submitting the long task exited $rc"; exit 1; }
+job=$(sed -n 's/^SLURM_JOB_ID=//p' <<<"$out")
+log=$tmp/long/logs/tiny-0.slurm.log  # <sweep>-<array index>
+for _ in $(seq 120); do grep -q "%)  epoch" "$log" 2>/dev/null && break; sleep 0.5; done
+grep -q "%)  epoch" "$log" 2>/dev/null || { cat "$log"; show_logs; echo "FAIL: the long task did not start training"; exit 1; }
+scancel --signal=USR1 --batch "$job" || { show_logs; echo "FAIL: scancel --signal=USR1 --batch $job"; exit 1; }
+# slurmctld starts a requeued batch job again only after a delay (about 165 s here).
+for _ in $(seq 330); do
+    [[ -z $(squeue -h -j "$job" 2>/dev/null) ]] && break
+    sleep 1
+done
+summary=$(ls "$tmp"/long/summaries/*.json 2>/dev/null | head -n1)
+store=$(ls "$tmp"/long/stores/*.sqlite 2>/dev/null | head -n1)
+status=$(sqlite3 "$store" "SELECT status FROM runs" 2>/dev/null)
+runs=$(sqlite3 "$store" "SELECT count(*) FROM runs" 2>/dev/null)
+resumes=$(sqlite3 "$store" "SELECT count(*) FROM events WHERE type = 'resume'" 2>/dev/null)
+steps=$(grep -o '"steps": [0-9]*' "$summary" 2>/dev/null | head -n1)
+echo "long task: $runs run(s), status '$status', $resumes resume(s), summary $steps"
+if ! grep -q "checkpointing, then requeueing" "$log" || [[ $runs != 1 || $status != finished || ${resumes:-0} -lt 1 ]] ||
+   [[ $steps != '"steps": 4000' ]]; then
+    cat "$log"; show_logs; echo "FAIL: the task was not requeued and resumed to its end"; exit 1
+fi
+echo "PASS: a task signalled before its time limit checkpointed, requeued itself and resumed to its end"
