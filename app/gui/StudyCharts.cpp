@@ -27,23 +27,8 @@ namespace {
 const char* kRenderEnv = "HPT_GUI_RENDER_STUDY";
 const QStringList kPhases{"FULL", "DUAL", "LORA"};
 
-void reset(QCustomPlot& plot) {
-    plot.clearItems();
-    plot.clearPlottables();
-    while (plot.plotLayout()->elementCount() > 1) {
-        auto* el = plot.plotLayout()->elementAt(plot.plotLayout()->elementCount() - 1);
-        if (el && el != plot.axisRect()) plot.plotLayout()->remove(el);
-        else break;
-    }
-    plot.plotLayout()->simplify();
-    for (auto* ax : {plot.xAxis, plot.yAxis}) {
-        ax->setScaleType(QCPAxis::stLinear);
-        ax->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
-        ax->setLabel(QString());
-    }
-    plot.legend->setVisible(true);
-    plot.legend->setFont(QFont(plot.font().family(), 8));
-}
+// The charts' common reset (Charts.h), so study charts and run charts start alike.
+void reset(QCustomPlot& plot) { resetPlot(plot); }
 
 // Distinct, stable colours per arm: full is grey (the baseline), the others from a palette.
 QColor armColor(const QString& arm, int index) {
