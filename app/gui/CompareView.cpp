@@ -101,9 +101,10 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     top->addWidget(more_);
     top->addWidget(align_);
     top->addWidget(log_);
-    top->addWidget(smoothing_);
     auto* groupRow = new QHBoxLayout;
     groupRow->addStretch(1);
+    groupRow->addWidget(smoothing_);
+    groupRow->addSpacing(12);
     groupRow->addWidget(new QLabel("group:"));
     groupRow->addWidget(group_);
     groupRow->addWidget(band_);

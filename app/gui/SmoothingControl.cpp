@@ -13,12 +13,12 @@ SmoothingControl::SmoothingControl(const QString& settingsKey, QWidget* parent)
     method_->addItem("no smoothing", "none");
     method_->addItem("EMA", "ema");
     method_->addItem("Gaussian", "gaussian");
-    method_->addItem("running mean", "mean");
+    method_->addItem("mean", "mean");
     method_->setToolTip("Smoothing of the drawn curves; the raw curve stays, faint. Stored data never change.\n"
                         "EMA: TensorBoard's debiased exponential moving average (weight = strength).\n"
-                        "Gaussian / running mean: centred, over about 1/(1 − strength) samples.");
+                        "Gaussian / mean (running mean): centred, over about 1/(1 − strength) samples.");
     strength_->setRange(0, 99);
-    strength_->setFixedWidth(110);
+    strength_->setFixedWidth(80);
     strength_->setToolTip("Smoothing strength (0 … 0.99)");
     value_->setMinimumWidth(30);
     auto* lay = new QHBoxLayout(this);

@@ -122,7 +122,7 @@ void drawStudyCost(QCustomPlot& plot, const QJsonObject& report) {
     plot.replot();
 }
 
-void drawStudyLoss(QCustomPlot& plot, const QJsonObject& report, const Store* store) {
+void drawStudyLoss(QCustomPlot& plot, const QJsonObject& report, const Store* store, const Smoothing& smoothing) {
     reset(plot);
     plot.xAxis->setLabel("step");
     plot.yAxis->setLabel("training loss");
@@ -146,8 +146,21 @@ void drawStudyLoss(QCustomPlot& plot, const QJsonObject& report, const Store* st
                 auto* g = plot.addGraph();
                 QVector<double> x(s.x.begin(), s.x.end()), y;
                 for (double v : s.y) y.push_back(v > 0 ? v : qQNaN());
+                const Qt::PenStyle style = QString(key) == "loss.lora" ? Qt::DashLine : Qt::SolidLine;
+                if (smoothing.active()) {  // the raw curve stays, faint, under the smoothed one
+                    auto* raw = plot.addGraph();
+                    QColor faint = c;
+                    faint.setAlpha(35);
+                    raw->setPen(QPen(faint, 1.0, style));
+                    raw->setData(x, y, true);
+                    raw->setObjectName(QString("raw:%1").arg(id));
+                    raw->removeFromLegend();
+                    raw->setLayer("grid");  // beneath every smoothed curve
+                    const auto sm = smoothSeries(std::vector<double>(y.begin(), y.end()), smoothing);
+                    y = QVector<double>(sm.begin(), sm.end());
+                }
                 g->setData(x, y, true);
-                g->setPen(QPen(c, 1.2, QString(key) == "loss.lora" ? Qt::DashLine : Qt::SolidLine));
+                g->setPen(QPen(c, 1.2, style));
                 if (named || QString(key) != "loss.full") g->removeFromLegend();
                 else g->setName(a.value("name").toString());
                 named = named || QString(key) == "loss.full";

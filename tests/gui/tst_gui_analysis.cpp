@@ -2,16 +2,21 @@
 // drawn but never the stored data; grouping runs by everything-but-the-seed gives
 // each group's mean and sd (curve, band and summary table); parallel-coordinates
 // brushing selects exactly the runs inside the brushes, in the run browser too.
+#include "gui/ChartExport.h"
 #include "gui/Charts.h"
 #include "gui/CompareView.h"
 #include "gui/LiveView.h"
 #include "gui/ParallelView.h"
 #include "gui/RunBrowser.h"
 #include "gui/SmoothingControl.h"
+#include "gui/StudyCharts.h"
+
+#include <hpt/Error.h>
 #include "store/Store.h"
 
 #include <QApplication>
 #include <QFile>
+#include <QJsonArray>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -150,6 +155,56 @@ private slots:
         QCOMPARE(again.smoothingControl()->smoothing().strength, 0.75);
         QCOMPARE(int(again.chart(ChartKind::Loss)->options().smoothing.method), int(SmoothingMethod::Gaussian));
         again.smoothingControl()->setSmoothing(Smoothing{});
+    }
+
+    void exportsAndStudyChartsSmoothToo() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("runs.sqlite");
+        int64_t id = 0;
+        QVector<double> stored;
+        {
+            Store store(path);
+            id = addRun(store, "one", cfg(4, 1), 1.0);
+        }
+        // hpt export --chart … --smooth: the file differs from the unsmoothed one.
+        RunChartRequest r;
+        r.store = path;
+        r.run = id;
+        r.chart = "loss";
+        r.out = dir.filePath("smooth.svg");
+        r.smooth = "ema:0.9";
+        exportRunChart(r);
+        RunChartRequest plain = r;
+        plain.out = dir.filePath("plain.svg");
+        plain.smooth.clear();
+        exportRunChart(plain);
+        QFile a(r.out), b(plain.out);
+        QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+        QVERIFY(a.size() > 0 && a.readAll() != b.readAll());
+        r.smooth = "median";
+        r.out = dir.filePath("bad.svg");
+        try {
+            exportRunChart(r);
+            QFAIL("an unknown smoothing was accepted");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains("--smooth") && QString(e.what()).contains("gaussian"), e.what());
+        }
+        QVERIFY(!QFile::exists(r.out));
+
+        // The study loss chart: the raw curve faint and unchanged, the drawn one smoothed.
+        Store store(path, true);
+        const QJsonObject report{{"arms", QJsonArray{QJsonObject{
+                                              {"name", "full"}, {"runs", QJsonArray{QJsonObject{{"run_id", double(id)}, {"steps", 10}}}}}}}};
+        QCustomPlot plot;
+        drawStudyLoss(plot, report, &store, Smoothing{SmoothingMethod::RunningMean, 0.8});
+        auto* raw = graphByObject(plot, QString("raw:%1").arg(id));
+        QVERIFY(raw);
+        const QVector<double> want{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+        QCOMPARE(valuesOf(raw), want);
+        auto* drawn = graphNamed(plot, "full");
+        QVERIFY(drawn);
+        QVERIFY(valuesOf(drawn) != want);
+        QCOMPARE(valuesOf(drawn)[5], 6.0);  // a centred mean keeps a line inside
     }
 
     void groupingBySeedGivesEachGroupsMeanAndSd() {
