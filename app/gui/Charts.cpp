@@ -579,9 +579,19 @@ void drawCompare(QCustomPlot& plot, const QStringList& keys, const std::vector<c
                              qOverload<const QCPRange&>(&QCPAxis::setRange));
         }
     }
-    // One x range over every metric.
-    QCPRange all = plot.xAxis->range();
-    for (auto* r : rects) all.expand(r->axis(QCPAxis::atBottom)->range());
+    // One x range over every metric's data (a panel without data keeps no say).
+    QCPRange all;
+    bool any = false;
+    for (int i = 0; i < plot.graphCount(); ++i) {
+        bool found = false;
+        const QCPRange r = plot.graph(i)->getKeyRange(found);
+        if (!found) continue;
+        if (any) all.expand(r);
+        else all = r;
+        any = true;
+    }
+    if (!any) all = plot.xAxis->range();
+    if (all.size() <= 0) all = QCPRange(all.lower - 1, all.upper + 1);
     plot.xAxis->setRange(all);
     for (auto* r : rects) r->axis(QCPAxis::atBottom)->setRange(all);
 }

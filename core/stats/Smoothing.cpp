@@ -96,7 +96,22 @@ std::vector<double> gaussianSmooth(const std::vector<double>& y, double sigma) {
 
 std::vector<double> runningMean(const std::vector<double>& y, int window) {
     if (window <= 1) return y;
-    return centred(y, std::vector<double>(size_t(window / 2) + 1, 1.0));
+    // Prefix sums over the finite samples: O(n) whatever the window, for live redraws of long runs.
+    const size_t n = y.size(), h = size_t(window / 2);
+    std::vector<double> sum(n + 1, 0.0);
+    std::vector<size_t> count(n + 1, 0);
+    for (size_t i = 0; i < n; ++i) {
+        const bool f = std::isfinite(y[i]);
+        sum[i + 1] = sum[i] + (f ? y[i] : 0.0);
+        count[i + 1] = count[i] + (f ? 1 : 0);
+    }
+    std::vector<double> out(n);
+    for (size_t i = 0; i < n; ++i) {
+        if (!std::isfinite(y[i])) { out[i] = y[i]; continue; }
+        const size_t lo = i > h ? i - h : 0, hi = std::min(n - 1, i + h);
+        out[i] = (sum[hi + 1] - sum[lo]) / double(count[hi + 1] - count[lo]);
+    }
+    return out;
 }
 
 std::vector<double> smoothSeries(const std::vector<double>& y, const Smoothing& s) {
