@@ -170,15 +170,14 @@ void CompareView::setRuns(const std::vector<int64_t>& ids) {
         if (runs.back().name == QString("run %1").arg(id)) continue;
         runs.back().name = QString("#%1 %2").arg(id).arg(runs.back().name);
     }
-    setRunData(std::move(runs), ids);
-    tags_ = std::move(tags);
-    regroup();  // study arms come from the tags
+    setRunData(std::move(runs), ids, std::move(tags));
 }
 
-void CompareView::setRunData(std::vector<RunData> runs, const std::vector<int64_t>& ids) {
+void CompareView::setRunData(std::vector<RunData> runs, const std::vector<int64_t>& ids, std::vector<QStringList> tags) {
     runs_ = std::move(runs);
     ids_ = ids;
-    tags_.assign(runs_.size(), QStringList());
+    tags_ = std::move(tags);
+    tags_.resize(runs_.size());
     const QString keep = metric_->currentText().isEmpty() ? QSettings().value("compare/metric").toString() : metric_->currentText();
     std::set<QString> keys;
     for (const auto& r : runs_)

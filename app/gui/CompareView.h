@@ -33,8 +33,10 @@ public:
     void setStore(Store* store);
     // Loads the runs from the store and fills plot and tables.
     void setRuns(const std::vector<int64_t>& ids);
-    // Same, from runs already in memory (tests, live + stored).
-    void setRunData(std::vector<RunData> runs, const std::vector<int64_t>& ids = {});
+    // Same, from runs already in memory (tests, live + stored); `tags` (one list per run,
+    // "arm:…" for study arms) may be empty.
+    void setRunData(std::vector<RunData> runs, const std::vector<int64_t>& ids = {},
+                    std::vector<QStringList> tags = {});
     QTableWidget* diffTable() const { return diff_; }
     QTableWidget* summaryTable() const { return summary_; }
     QCustomPlot* plot() const { return plot_; }

@@ -3,6 +3,11 @@
 #include "store/Store.h"
 
 #include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSvgGenerator>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMouseEvent>
@@ -187,12 +192,15 @@ ParallelView::ParallelView(QWidget* parent) : QWidget(parent), source_(new QComb
     auto* fromSel = new QPushButton("From selection");
     fromSel->setToolTip("Show the runs selected in the Runs tab");
     auto* clear = new QPushButton("Clear brushes");
+    auto* exp = new QPushButton("Export…");
+    exp->setToolTip("Save the chart as PNG or SVG, as shown (brushes included)");
     auto* top = new QHBoxLayout;
     top->addWidget(new QLabel("runs:"));
     top->addWidget(source_);
     top->addWidget(fromSel);
     top->addWidget(clear);
     top->addWidget(info_, 1);
+    top->addWidget(exp);
     auto* lay = new QVBoxLayout(this);
     lay->addLayout(top);
     lay->addWidget(plot_, 1);
@@ -204,6 +212,12 @@ ParallelView::ParallelView(QWidget* parent) : QWidget(parent), source_(new QComb
     });
     connect(fromSel, &QPushButton::clicked, this, &ParallelView::selectionWanted);
     connect(clear, &QPushButton::clicked, plot_, &ParallelPlot::clearBrushes);
+    connect(exp, &QPushButton::clicked, this, [this] {
+        const QString dir = QSettings().value("export/dir").toString();
+        const QString path = QFileDialog::getSaveFileName(this, "Export parallel coordinates", QDir(dir).filePath("parallel.svg"),
+                                                          "SVG (*.svg);;PNG (*.png)");
+        if (!path.isEmpty() && !exportTo(path)) QMessageBox::warning(this, "Export failed", "Could not write " + path);
+    });
     connect(plot_, &ParallelPlot::brushesChanged, this, [this] {
         updateInfo();
         if (!plot_->brushes().empty()) emit runsBrushed(plot_->selectedRuns());
@@ -241,6 +255,22 @@ void ParallelView::setRuns(const std::vector<int64_t>& ids) {
         plot_->setData({});
         info_->setText(QString("cannot read the runs: %1").arg(e.what()));
     }
+}
+
+bool ParallelView::exportTo(const QString& path) const {
+    if (path.endsWith(".svg", Qt::CaseInsensitive)) {
+        QSvgGenerator svg;
+        svg.setFileName(path);
+        svg.setSize(plot_->size());
+        svg.setViewBox(plot_->rect());
+        svg.setTitle("Parallel coordinates");
+        svg.setDescription("Exported by HpT Workbench");
+        QPainter painter;
+        if (!painter.begin(&svg)) return false;
+        plot_->render(&painter);
+        return painter.end();
+    }
+    return plot_->grab().save(path);
 }
 
 void ParallelView::updateInfo() {

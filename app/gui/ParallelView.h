@@ -58,6 +58,8 @@ public:
     void setRuns(const std::vector<int64_t>& ids);
     ParallelPlot* plot() const { return plot_; }
     QComboBox* source() const { return source_; }
+    // Writes the chart as shown to a .svg (vector) or .png file; false when it cannot.
+    bool exportTo(const QString& path) const;
 
 public slots:
     void refresh();  // re-reads the list of sweeps and studies

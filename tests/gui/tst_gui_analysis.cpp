@@ -16,6 +16,7 @@
 
 #include <QApplication>
 #include <QFile>
+#include <QImage>
 #include <QJsonArray>
 #include <QSettings>
 #include <QStandardPaths>
@@ -342,6 +343,12 @@ private slots:
         QCOMPARE(sorted(browser.selectedRuns()), (std::vector<int64_t>{ids[1]}));
         p->clearBrush(2);
         QCOMPARE(sorted(browser.selectedRuns()), (std::vector<int64_t>{ids[1], ids[4]}));
+        // Export as shown: SVG (vector) and PNG.
+        QVERIFY(view.exportTo(dir.filePath("parallel.svg")));
+        QVERIFY(view.exportTo(dir.filePath("parallel.png")));
+        QFile svg(dir.filePath("parallel.svg"));
+        QVERIFY(svg.open(QIODevice::ReadOnly) && svg.readAll().contains("<svg"));
+        QVERIFY(QImage(dir.filePath("parallel.png")).width() > 100);
     }
 };
 
