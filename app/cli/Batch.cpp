@@ -25,18 +25,14 @@
 #include <csignal>
 #include <cstdio>
 
-#include "cli/BatchFeatures.h"
-#ifdef HPT_BATCH_HAS_ENGINE
 #include "config/ResumeCheck.h"
 #include "engine/Checkpoint.h"
 #include "engine/CheckpointCheck.h"
 #include "engine/RunLock.h"
 #include "engine/Trainer.h"
-#endif
-#ifdef HPT_BATCH_HAS_STORE
+#include "store/ResumingStoreSink.h"
 #include "store/Store.h"
 #include "store/StoreSink.h"
-#endif
 
 namespace hpt::cli {
 
@@ -97,7 +93,6 @@ ResumeTarget resolveResume(const QString& resume, const QString& storePath) {
                                               .arg(resume).toStdString());
         t.dir = QFileInfo(resume).canonicalFilePath();
     }
-#ifdef HPT_BATCH_HAS_STORE
     if (!QFileInfo::exists(storePath)) {
         if (isId) throw configError("--resume", QString("no store at %1 to look run %2 up in; pass --store or the "
                                                         "checkpoint folder").arg(storePath).arg(id).toStdString());
@@ -117,12 +112,10 @@ ResumeTarget resolveResume(const QString& resume, const QString& storePath) {
         // A folder: continue the stored run that wrote it, if this store has it: by the run uuid the
         // checkpoint records (the folder may have moved), else by the folder the run recorded.
         QString owner;
-#ifdef HPT_BATCH_HAS_ENGINE
         try {
             owner = Checkpoint::read(t.dir).state.value("run_uuid").toString();
         } catch (const Error&) {
         }
-#endif
         for (const auto& r : store.runs())
             if ((!owner.isEmpty() && r.uuid == owner) ||
                 (owner.isEmpty() && QFileInfo(store.runRecord(r.id).value("checkpoint_dir").toString()).canonicalFilePath() == t.dir))
@@ -137,15 +130,9 @@ ResumeTarget resolveResume(const QString& resume, const QString& storePath) {
         t.name = rec.value("name").toString();
         t.storedConfig = rec.value("config").toObject();
     }
-#else
-    (void)storePath;
-    if (t.dir.isEmpty())
-        throw configError("--resume", "this build has no run store to look run ids up in; pass the checkpoint folder");
-#endif
     return t;
 }
 
-#ifdef HPT_BATCH_HAS_ENGINE
 // Resume is exact (config/ResumeCheck.h): the run continues from its own checkpoint with the
 // configuration it was stored with. Returns the configuration to hand the trainer. Refuses a
 // checkpoint of another run (naming both), a folder another live process is writing, and a
@@ -190,31 +177,9 @@ QJsonObject prepareResume(const ResumeTarget& t, const ExperimentSource& src, co
                                           .toStdString());
     return given;
 }
-#endif
-
-#ifdef HPT_BATCH_HAS_STORE
-// A resumed run continues its stored record (same run id, metrics appended)
-// instead of appearing as a second run.
-class ResumingStoreSink : public RunSink {
-public:
-    ResumingStoreSink(StoreSink& s, int64_t runId) : s_(s), runId_(runId) {}
-    void runStarted(const RunStart& r) override { runId_ > 0 ? s_.resume(runId_) : s_.runStarted(r); }
-    void metrics(const std::vector<MetricPoint>& m) override { s_.metrics(m); }
-    void event(const RunEvent& e) override { s_.event(e); }
-    void progress(const Progress& p) override { s_.progress(p); }
-    void runFinished(RunStatus st, const QJsonObject& f) override { s_.runFinished(st, f); }
-    void sync() override { s_.sync(); }
-    std::optional<Error> failure() const override { return s_.failure(); }
-
-private:
-    StoreSink& s_;
-    int64_t runId_;
-};
-#endif
 
 }  // namespace
 
-#ifdef HPT_BATCH_HAS_ENGINE
 QJsonObject resolveForBatch(const QJsonObject& user, const PluginHost& host, const QStringList& sets) {
     try {
         return resolveExperiment(user, host, sets);
@@ -231,7 +196,6 @@ QJsonObject resolveForBatch(const QJsonObject& user, const PluginHost& host, con
         throw;
     }
 }
-#endif
 
 int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
     const QString storePathOpt = p.value("store");
@@ -267,14 +231,6 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         if (p.isSet("torch-device") && device != "auto" && device != "cpu" && device != "cuda")
             throw configError("--torch-device", QString("unknown device '%1'; use auto, cpu or cuda").arg(device).toStdString());
 
-#ifndef HPT_BATCH_HAS_ENGINE
-        (void)every;
-        (void)storePathOpt;
-        std::fprintf(stderr, "hpt --batch: the training engine is not built into this version yet; nothing was run\n");
-        summary.insert("status", "not run");
-        summary.insert("error", "the training engine is not built into this version yet");
-        return finish(Failure);
-#else
         // Installed before anything slow, so a Ctrl-C while plugins load or data is read is handled
         // too: before training it ends the command (exit 130), during training it stops the trainer.
         std::atomic<Trainer*> running{nullptr};
@@ -305,9 +261,7 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
 
         auto host = loadPlugins(p);
 
-#ifdef HPT_BATCH_HAS_STORE
         storePath = storePathOpt.isEmpty() ? Store::defaultPath() : QFileInfo(storePathOpt).absoluteFilePath();
-#endif
         TrainerOptions opts;
         if (p.isSet("torch-device")) opts.torchDevice = device;
         ResumeTarget resume;
@@ -325,13 +279,11 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
             else if (!src.experiment.isEmpty()) user = src.experiment;
             else throw configError("--batch", "needs an experiment file, e.g. hpt --batch resources/experiments/default.json");
             config = resolveForBatch(user, *host, sets);
-#ifdef HPT_BATCH_HAS_STORE
             // A run owns its checkpoint folder: by default one per run uuid beside the store (not the
             // node-local temp folder, which a cluster job loses with the node).
             opts.runUuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
             if (config.value("checkpoint").toObject().value("dir").toString().isEmpty())
                 opts.checkpointDir = QFileInfo(storePath).absolutePath() + "/checkpoints/" + opts.runUuid;
-#endif
         }
         if (interruptedBeforeTraining()) return finish(Interrupted);
         if (!opts.resumeFrom.isEmpty()) say("resuming from checkpoint folder " + opts.resumeFrom);
@@ -345,7 +297,6 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         FanOutSink sinks;
         sinks.add(&printer);
         sinks.add(&record);
-#ifdef HPT_BATCH_HAS_STORE
         {
             Store s(storePath);  // creates/migrates the file and reports a bad one before training starts
             if (const int n = s.recoverInterrupted()) say(QString("marked %1 abandoned run(s) in the store as interrupted").arg(n));
@@ -353,9 +304,6 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         StoreSink store(storePath);
         ResumingStoreSink storeSink(store, resume.runId);
         sinks.add(&storeSink);
-#else
-        std::fprintf(stderr, "warning: this build has no run store; the run is not saved (only --summary-json)\n");
-#endif
 
         if (interruptedBeforeTraining()) return finish(Interrupted);
         Trainer trainer(*host, config, sinks, opts);
@@ -366,11 +314,9 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
         running = nullptr;
         shown = nullptr;
         const int signal = guard.received();
-#ifdef HPT_BATCH_HAS_STORE
         store.flush();
         const int64_t runId = store.runId();
         summary.insert("run_id", double(runId));
-#endif
         const QJsonObject rec = record.toJson();
         for (auto it = rec.begin(); it != rec.end(); ++it) summary.insert(it.key(), it.value());
         summary.insert("checkpoint_dir", trainer.checkpointDir());
@@ -389,15 +335,12 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
             if (trainer.finalResult().value("stopped_during").toString() == "setup")
                 say("stopped during setup, before training started; nothing was run");
             else
-#ifdef HPT_BATCH_HAS_STORE
             // Exactly the run's id and store: resume reads the stored configuration, nothing else.
             if (store.runId() > 0)
                 say(QString("stopped; resume with: hpt --resume %1 --store %2").arg(store.runId()).arg(shellQuote(storePath)));
             else
-#endif
                 say(QString("stopped; resume with: hpt --resume %1").arg(shellQuote(trainer.checkpointDir())));
         }
-#ifdef HPT_BATCH_HAS_STORE
         // The run's last rows (or its final status) could not be committed: the run is not
         // recorded as finished, so the command must not succeed.
         if (status != RunStatus::Failed && store.failure()) {
@@ -421,9 +364,7 @@ int runHeadless(const QCommandLineParser& p, const ExperimentSource& src) {
             say(QString("nothing was stored in %1: the run ended before it started").arg(storePath));
         if (runId > 0 && (store.failure() || !summary.contains("result")))
             say(QString("open it in the GUI: hpt %1").arg(shellQuote(storePath)));
-#endif
         return finish(code);
-#endif
     } catch (const std::exception& e) {
         const int code = reportError(e);
         summary.insert("status", "not run");

@@ -4,7 +4,9 @@
 #include "cli/Command.h"
 
 #include "config/Experiment.h"
+#include "cost/RunCosts.h"
 #include "cost/StepCoster.h"
+#include "engine/RunOptions.h"
 #include "gui/TornadoChart.h"
 #include "lora/AdapterInjector.h"
 #include "plugin/PluginHost.h"
@@ -137,13 +139,15 @@ PricedModel buildModel(const QCommandLineParser& p, const hpt::PluginHost& host)
     m.full = plugin->create(shape, params);
     m.lora = plugin->create(shape, params);
     // The LORA state is built by the engine's own injector from the LoRA options
-    // training would use: built-in defaults ← model metadata ← preset defaults.
-    QJsonObject lora = hpt::builtinExperimentDefaults().value("lora").toObject();
+    // training would use: model metadata ← preset defaults, read as RunOptions
+    // (which fill the built-in defaults). No dataset is needed to price a step.
+    QJsonObject lora;
     for (const QJsonObject& layer : {rec.meta.value("lora").toObject(),
                                      rec.meta.value("preset_defaults").toObject().value(preset).toObject().value("lora").toObject()})
         for (auto it = layer.begin(); it != layer.end(); ++it) lora.insert(it.key(), it.value());
-    hpt::LoraSpec spec = hpt::loraSpecFromJson(lora);
-    if (spec.rank <= 0) spec.rank = 8;  // "auto" picks the rank from Θ's updates; price the default
+    const hpt::RunOptions ro = hpt::RunOptions::fromResolved(QJsonObject{{"lora", lora}});
+    hpt::LoraSpec spec = ro.lora.spec;
+    if (ro.lora.autoRank) spec.rank = 8;  // "auto" picks the rank from Θ's updates; price the default
     if (p.isSet("rank")) spec.rank = positiveInt(p, "rank", spec.rank);
     hpt::injectAdapters(m.lora->module(), spec);
     m.rank = spec.rank;
@@ -179,10 +183,6 @@ QJsonObject devicesConfig(const QCommandLineParser& p) {
     return out;
 }
 
-void addInto(std::map<std::string, hpt::Cost>& into, const std::map<std::string, hpt::Cost>& from) {
-    for (const auto& [k, v] : from) into[k] += v;
-}
-
 QJsonObject rolesJson(const std::map<std::string, hpt::Cost>& costs, double seconds, bool breakdown) {
     QJsonObject o;
     hpt::Cost total;
@@ -214,24 +214,18 @@ struct PhasePrices {
 PhasePrices pricePhases(const hpt::PluginHost& host, const PricedModel& m, const QJsonObject& mapping,
                         const QJsonObject& devices) {
     hpt::StepCoster coster(host, mapping, devices);
+    // The run's own books compose each phase (Θ in FULL and DUAL, Θ′ in DUAL and LORA) and
+    // its entry costs, as in training: FULL, then DUAL, then LORA.
+    hpt::RunCosts books(&coster);
     PhasePrices out;
-    auto step = [&](int i, const hpt::Trace& t) {
-        const hpt::StepPrice s = coster.stepPrice(t, hpt::Phase(i));
-        addInto(out.step[i], s.perRole);
-        out.seconds[i] += s.seconds;
-    };
-    auto enter = [&](int i, const hpt::Trace& t) {
-        for (const auto& [k, v] : coster.enterPhase(hpt::Phase(i), t)) {
-            out.enter[i][k] += v;
-            out.enterSeconds[i] += v.seconds;
-        }
-    };
-    step(0, m.fullTrace);
-    enter(1, m.loraTrace);
-    step(1, m.fullTrace);
-    step(1, m.loraTrace);
-    enter(2, m.loraTrace);
-    step(2, m.loraTrace);
+    for (int i = 0; i < 3; ++i) {
+        const hpt::StepPrice e = books.enterPhase(hpt::Phase(i), &m.fullTrace, &m.loraTrace);
+        const hpt::StepPrice s = books.step(hpt::Phase(i), &m.fullTrace, &m.loraTrace);
+        out.enter[i] = e.perRole;
+        out.enterSeconds[i] = e.seconds;
+        out.step[i] = s.perRole;
+        out.seconds[i] = s.seconds;
+    }
     out.wear = coster.wear();
     out.capacity = coster.capacity(m.loraTrace, hpt::Phase::Lora);
     out.describe = coster.describe();

@@ -1,11 +1,15 @@
 // `hpt export --run ID [--store FILE] (--csv DIR | --json)`: a run's metrics,
 // events, configuration and record, as CSV files for spreadsheets or as one
 // JSON document on stdout for scripts.
+// `hpt export --all [--where QUERY] [--store FILE] --format csv|jsonl DIR`: many runs
+// as tidy tables for analysis code (core/store/TidyExport.h).
 #include "cli/Command.h"
 #include "cli/StoreArgument.h"
+#include "cli/WhereOption.h"
 
 #include "gui/ChartExport.h"
 #include "store/Store.h"
+#include "store/TidyExport.h"
 #include "util/CsvText.h"
 #include "util/SafeWrite.h"
 
@@ -107,13 +111,54 @@ QByteArray costBreakdownCsv(const QJsonObject& breakdown) {
     return out;
 }
 
+// --all / --where: the positional argument is the output folder (the store comes from
+// --store or $HPT_STORE), as in `hpt export --store F --all --format csv DIR`.
+int exportTables(const QCommandLineParser& p, const QString& cmd) {
+    hpt::Query where;
+    try {
+        where = hpt::cli::whereArgument(p);
+    } catch (const hpt::QueryError& e) {
+        return hpt::cli::reportQueryError(e, p.value("where"));
+    }
+    const QStringList pos = p.positionalArguments();
+    if (pos.size() > 1 || (pos.size() == 1 && p.isSet("out")) || (pos.isEmpty() && !p.isSet("out"))) {
+        std::fprintf(stderr, "%s: with --all or --where give one output folder: `%s --store FILE --all --format csv DIR`.\n",
+                     qPrintable(cmd), qPrintable(cmd));
+        return hpt::cli::BadArguments;
+    }
+    const QString dir = p.isSet("out") ? p.value("out") : pos.first();
+    try {
+        const hpt::TidyFormat format = hpt::parseTidyFormat(p.isSet("format") ? p.value("format") : QString("csv"));
+        const QString path = p.isSet("store") ? p.value("store") : hpt::Store::defaultPath();
+        if (!QFileInfo::exists(path)) {
+            std::fprintf(stderr, "error: %s: does not exist; check the path (--store FILE).\n", qPrintable(path));
+            return hpt::cli::BadArguments;
+        }
+        const hpt::Store store(path, true);
+        const auto runs = hpt::queryRuns(store, where);
+        for (const auto& r : runs)
+            if (!r.damaged.isEmpty())
+                std::fprintf(stderr, "warning: damaged: field %s of run %lld is not valid JSON; exported as empty\n",
+                             qPrintable(r.damaged.join(", ")), static_cast<long long>(r.id));
+        const QStringList files = hpt::writeTidyTables(store, runs, dir, format, p.isSet("force"));
+        std::fprintf(stderr, "wrote %zu run(s) as %s to %s\n", runs.size(), qPrintable(files.join(", ")), qPrintable(dir));
+        return hpt::cli::Ok;
+    } catch (const std::exception& e) {
+        return hpt::cli::reportError(e);
+    }
+}
+
 int runExport(const QStringList& args) {
     QCommandLineParser p;
     p.setApplicationDescription("Export one run: --csv DIR writes metrics.csv, events.csv, config.json and run.json;\n"
-                                "--json prints the run record with its metrics and events on stdout.");
+                                "--json prints the run record with its metrics and events on stdout.\n"
+                                "Export many runs: --all [--where QUERY] --format csv|jsonl DIR writes the tidy tables\n"
+                                "runs, tags, configs, final, metrics and events (resources/docs/analysis.md).");
     p.addHelpOption();
     hpt::cli::addStoreOption(p);
     p.addOption({"run", "The run id (see `hpt runs`).", "ID"});
+    p.addOption({"all", "Every run (or those --where selects) as tidy tables into DIR; see --format."});
+    hpt::cli::addWhereOption(p);
     p.addOption({"csv", "Write CSV and JSON files into DIR (created if missing).", "DIR"});
     p.addOption({"json", "Print JSON on stdout."});
     p.addOption({"breakdown", "Device time and energy by phase, device and component (with --json: that only; "
@@ -122,7 +167,8 @@ int runExport(const QStringList& args) {
                  "N", "0"});
     // --chart: drawn by app/gui/ChartExport (the same charts as the GUI).
     p.addOption({"chart", "Save a chart instead: loss, energy, time, id, writes or lr.", "NAME"});
-    p.addOption({"format", "With --chart: png, pdf or svg (default: from --out's suffix).", "FMT"});
+    p.addOption({"format", "With --chart: png, pdf or svg (default: from --out's suffix). "
+                           "With --all/--where: csv (default) or jsonl.", "FMT"});
     p.addOption({"out", "With --chart: the image file to write.", "FILE"});
     p.addOption({"force", "Replace existing files (--csv files, --chart --out). Symlinks are never written through."});
     p.addOption({"width", "With --chart: width in pixels.", "PX", "1200"});
@@ -130,6 +176,20 @@ int runExport(const QStringList& args) {
     p.addOption({"dpi", "With --chart: resolution (PNG pixels = size x dpi / 96).", "N", "150"});
     p.addOption({"smooth", "With --chart: smooth noisy curves (raw kept faint): ema, gaussian or mean, optionally :STRENGTH 0-0.99 (ema:0.9).", "SPEC"});
     if (!hpt::cli::parseOrFail(p, args)) return hpt::cli::BadArguments;
+
+    if (p.isSet("all") || (p.isSet("where") && !p.isSet("run"))) {
+        if (p.isSet("run") || p.isSet("csv") || p.isSet("json") || p.isSet("chart") || p.isSet("breakdown")) {
+            std::fprintf(stderr, "%s: --all/--where export tables of many runs; --run, --csv, --json, --chart and "
+                                 "--breakdown are for one run. Give one or the other.\n", qPrintable(args.value(0)));
+            return hpt::cli::BadArguments;
+        }
+        return exportTables(p, args.value(0));
+    }
+    if (p.isSet("where")) {
+        std::fprintf(stderr, "%s: --where selects runs for --all; with --run ID it has nothing to select.\n",
+                     qPrintable(args.value(0)));
+        return hpt::cli::BadArguments;
+    }
 
     bool ok = false;
     const qlonglong run = p.value("run").toLongLong(&ok);
@@ -191,4 +251,5 @@ int runExport(const QStringList& args) {
 
 }  // namespace
 
-HPT_COMMAND("export", "Export a run's metrics, events and config: --run ID --csv DIR | --json", runExport);
+HPT_COMMAND("export", "Export a run (--run ID --csv DIR | --json) or many as tables (--all [--where Q] --format csv|jsonl DIR)",
+            runExport);

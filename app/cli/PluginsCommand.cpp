@@ -1,5 +1,6 @@
-// `hpt plugins`: what loaded (kind, name, version, file) and every rejected
-// file with the reason.
+// `hpt plugins`: every plugin file the host tried, as a spec with the state it
+// reached (invalid, read, resolved, loaded, initialized) and, for one that
+// stopped short, its error.
 #include "cli/Command.h"
 
 #include "plugin/PluginHost.h"
@@ -10,9 +11,23 @@
 
 namespace {
 
+QJsonObject specJson(const hpt::PluginSpec& s) {
+    const bool known = s.state != hpt::PluginState::Invalid;
+    QJsonObject o{{"file", s.file}, {"state", hpt::toString(s.state)}};
+    if (known) {
+        o.insert("kind", hpt::toString(s.kind));
+        o.insert("name", s.name);
+        o.insert("version", s.version);
+        o.insert("api", s.api);
+        o.insert("description", s.description);
+    }
+    if (s.hasError()) o.insert("error", s.errorString());
+    return o;
+}
+
 int runPlugins(const QStringList& args) {
     QCommandLineParser p;
-    p.setApplicationDescription("List loaded plugins and rejected plugin files with the reason.");
+    p.setApplicationDescription("List every plugin file found, with the state it reached and, when it failed, why.");
     p.addHelpOption();
     hpt::cli::addPluginOptions(p);
     p.addOption({"json", "Print JSON."});
@@ -20,27 +35,26 @@ int runPlugins(const QStringList& args) {
     const QStringList path = hpt::PluginHost::searchPath(p.values("plugin-dir"));
     auto host = hpt::cli::loadPlugins(p);
     if (p.isSet("json")) {
-        QJsonArray loaded, rejected;
-        for (const auto& r : host->loaded())
-            loaded.append(QJsonObject{{"kind", hpt::toString(r.kind)}, {"name", r.name}, {"version", r.version},
-                                      {"api", r.api}, {"description", r.description}, {"file", r.file}});
-        for (const auto& r : host->rejected()) rejected.append(QJsonObject{{"file", r.file}, {"reason", r.reason}});
-        const QJsonObject o{{"search_path", QJsonArray::fromStringList(path)}, {"loaded", loaded}, {"rejected", rejected}};
+        QJsonArray specs;
+        for (const auto& s : host->specs()) specs.append(specJson(s));
+        const QJsonObject o{{"search_path", QJsonArray::fromStringList(path)}, {"plugins", specs}};
         std::fputs(QJsonDocument(o).toJson().constData(), stdout);
         return 0;
     }
     std::printf("Search path:\n");
     for (const auto& d : path) std::printf("  %s\n", qPrintable(d));
-    std::printf("\nLoaded (%zu):\n", host->loaded().size());
-    std::printf("  %-8s %-14s %-9s %s\n", "KIND", "NAME", "VERSION", "FILE");
-    for (const auto& r : host->loaded())
-        std::printf("  %-8s %-14s %-9s %s\n", hpt::toString(r.kind), qPrintable(r.name), qPrintable(r.version),
-                    qPrintable(r.file));
-    std::printf("\nRejected (%zu):\n", host->rejected().size());
-    for (const auto& r : host->rejected()) std::printf("  %s\n    reason: %s\n", qPrintable(r.file), qPrintable(r.reason));
+    std::printf("\nPlugins (%zu files, %zu usable):\n", host->specs().size(), host->loaded().size());
+    std::printf("  %-8s %-14s %-9s %-12s %s\n", "KIND", "NAME", "VERSION", "STATE", "FILE");
+    for (const auto& s : host->specs()) {
+        const bool known = s.state != hpt::PluginState::Invalid;
+        std::printf("  %-8s %-14s %-9s %-12s %s\n", known ? hpt::toString(s.kind) : "-",
+                    known && !s.name.isEmpty() ? qPrintable(s.name) : "-",
+                    known && !s.version.isEmpty() ? qPrintable(s.version) : "-", hpt::toString(s.state), qPrintable(s.file));
+        if (s.hasError()) std::printf("    error: %s\n", qPrintable(s.errorString()));
+    }
     return 0;
 }
 
 }  // namespace
 
-HPT_COMMAND("plugins", "List loaded plugins and rejected files with reasons", runPlugins);
+HPT_COMMAND("plugins", "List plugin files with their state, and why a plugin failed", runPlugins);

@@ -1,8 +1,9 @@
-// `hpt runs [STORE.sqlite | --store FILE] [--json] [--recover]`: the runs in a store, one line
-// each (or JSON for scripts). --recover first marks runs whose writer is gone
-// as interrupted.
+// `hpt runs [STORE.sqlite | --store FILE] [--json] [--recover] [--where QUERY]`: the runs in a
+// store, one line each (or JSON for scripts). --recover first marks runs whose writer is gone
+// as interrupted; --where keeps the runs a query matches (resources/docs/query.md).
 #include "cli/Command.h"
 #include "cli/StoreArgument.h"
+#include "cli/WhereOption.h"
 
 #include "config/Names.h"
 #include "store/Store.h"
@@ -40,7 +41,14 @@ int runRuns(const QStringList& args) {
     hpt::cli::addStoreOption(p);
     p.addOption({"json", "Print JSON (an array of runs) for scripts."});
     p.addOption({"recover", "First mark runs whose writer process is gone as interrupted (writes to the store)."});
+    hpt::cli::addWhereOption(p);
     if (!hpt::cli::parseOrFail(p, args)) return hpt::cli::BadArguments;
+    hpt::Query where;
+    try {
+        where = hpt::cli::whereArgument(p);  // before the store opens: a typo costs nothing
+    } catch (const hpt::QueryError& e) {
+        return hpt::cli::reportQueryError(e, p.value("where"));
+    }
     try {
         bool named = false;
         const QString path = hpt::cli::storeArgument(p, &named);
@@ -52,7 +60,7 @@ int runRuns(const QStringList& args) {
                 const int n = store.recoverInterrupted();
                 if (n > 0) std::fprintf(stderr, "marked %d run(s) interrupted (their writer is gone)\n", n);
             }
-            runs = store.runs();
+            runs = hpt::queryRuns(store, where);
             // A damaged row is listed with what could be read, and named, so the rest stays usable.
             for (const auto& r : runs)
                 if (!r.damaged.isEmpty())
@@ -70,7 +78,7 @@ int runRuns(const QStringList& args) {
         }
         std::printf("Store: %s\n", qPrintable(path));
         if (runs.empty()) {
-            std::printf("No runs yet.\n");
+            std::printf(where.empty() ? "No runs yet.\n" : "No run matches --where.\n");
             return hpt::cli::Ok;
         }
         std::printf("%5s  %-11s  %-24s  %-10s  %-18s  %-8s  %-19s  %9s  %9s\n", "ID", "STATUS", "NAME", "MODEL",
@@ -94,4 +102,4 @@ int runRuns(const QStringList& args) {
 
 }  // namespace
 
-HPT_COMMAND("runs", "List the runs in a run store (STORE.sqlite or --store FILE, --json)", runRuns);
+HPT_COMMAND("runs", "List the runs in a run store (STORE.sqlite or --store FILE, --json, --where QUERY)", runRuns);

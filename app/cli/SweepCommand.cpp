@@ -4,7 +4,6 @@
 // --merge (gather the per-run stores). Every run writes its own store file
 // under the sweep folder, so parallel runs never share an SQLite file.
 #include "cli/Batch.h"
-#include "cli/BatchFeatures.h"
 #include "cli/Command.h"
 #include "cli/SignalHandling.h"
 #include "config/Names.h"
@@ -32,12 +31,8 @@
 #include <memory>
 #include <unistd.h>
 
-#ifdef HPT_BATCH_HAS_ENGINE
 #include "config/Experiment.h"
-#endif
-#ifdef HPT_BATCH_HAS_STORE
 #include "store/Store.h"
-#endif
 
 namespace {
 
@@ -92,7 +87,6 @@ QStringList forwardedOptions(const QCommandLineParser& p) {
 // Resolves every run against the plugins, so a typo in an axis key fails here
 // (naming the run and the field) instead of in run 57 on the cluster.
 void checkRuns(const Sweep& s, const QCommandLineParser& p, const QString& where) {
-#ifdef HPT_BATCH_HAS_ENGINE
     auto host = loadPlugins(p);
     for (const auto& r : s.runs) {
         try {
@@ -102,9 +96,6 @@ void checkRuns(const Sweep& s, const QCommandLineParser& p, const QString& where
                         std::string(e.what()) + " (sweep values: " + r.sets().join(" ").toStdString() + ")");
         }
     }
-#else
-    (void)s, (void)p, (void)where;
-#endif
 }
 
 int listRuns(const Sweep& s, const QCommandLineParser& p) {
@@ -155,7 +146,6 @@ int mergeStores(const Layout& l) {
         std::fprintf(stderr, "hpt sweep: no run stores in %s to merge (did any run start?)\n", qPrintable(l.stores));
         return Failure;
     }
-#ifdef HPT_BATCH_HAS_STORE
     try {
         Store target(l.merged);
         int copied = 0;
@@ -168,10 +158,6 @@ int mergeStores(const Layout& l) {
     } catch (const std::exception& e) {
         return reportError(e);
     }
-#else
-    std::fprintf(stderr, "hpt sweep: this build has no run store; merge the files in %s once it has\n", qPrintable(l.stores));
-    return Failure;
-#endif
 }
 
 // True when a previous invocation already finished this run (its summary says exit 0).

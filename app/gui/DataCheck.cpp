@@ -20,7 +20,7 @@ DataCheck::~DataCheck() {
 }
 
 DataStatus DataCheck::request(const QString& dataset, const QJsonObject& params, const QString& dataDir) {
-    const PluginRecord* rec = host_.find(PluginKind::Dataset, dataset);
+    const PluginSpec* rec = host_.find(PluginKind::Dataset, dataset);
     if (!rec) return {DataStatus::Failed, false, QString("no dataset plugin '%1' is loaded").arg(dataset), "dataset.name"};
     if (rec->meta.value("synthetic").toBool()) return {DataStatus::Ok, true, {}, {}};
     const QString key = dataset + '\n' + dataDir + '\n' + QJsonDocument(params).toJson(QJsonDocument::Compact);

@@ -160,4 +160,60 @@ FormField makeParamField(const ParamSpec& spec, const QString& key) {
     return f;
 }
 
+QString schemaTooltip(const ExperimentKey& k) {
+    QString t = "<b>" + k.key.toHtmlEscaped() + "</b> — " + k.tooltip.toHtmlEscaped();
+    if (!k.unit.isEmpty()) t += "<br>unit: " + k.unit.toHtmlEscaped();
+    const QString range = k.rangeText();
+    if (!range.isEmpty()) t += "<br>range: " + range.toHtmlEscaped();
+    if (!k.choices.isEmpty()) t += "<br>choices: " + k.choices.join(", ").toHtmlEscaped();
+    return t;
+}
+
+FormField makeSchemaField(const ExperimentKey& k) {
+    FormField f;
+    f.key = k.key;
+    f.min = k.min;
+    f.max = k.max;
+    f.minOpen = k.minOpen;
+    f.maxOpen = k.maxOpen;
+    f.unit = k.unit;
+    switch (k.type) {
+    case ExperimentKey::Bool:
+        f.type = FormField::Bool;
+        f.widget = new QCheckBox;
+        break;
+    case ExperimentKey::Choice: {
+        f.type = FormField::Enum;
+        auto* c = new QComboBox;
+        c->addItems(k.choices);
+        f.widget = c;
+        break;
+    }
+    case ExperimentKey::String:
+        if (!k.suggestions.isEmpty()) {  // offered values, any text allowed
+            f.type = FormField::Enum;
+            auto* c = new QComboBox;
+            c->addItems(k.suggestions);
+            c->setEditable(true);
+            f.widget = c;
+            break;
+        }
+        [[fallthrough]];
+    default: {
+        f.type = k.type == ExperimentKey::Int ? FormField::Int
+                 : k.type == ExperimentKey::Number ? FormField::Double
+                 : k.type == ExperimentKey::Strings ? FormField::List
+                 : k.type == ExperimentKey::RankOrAuto ? FormField::RankOrAuto : FormField::String;
+        f.allowEmpty = !k.nonEmpty;
+        auto* e = new QLineEdit;
+        if (!k.unit.isEmpty()) e->setPlaceholderText(k.unit);
+        f.widget = e;
+    }
+    }
+    f.widget->setObjectName(k.key);
+    f.widget->setToolTip(schemaTooltip(k));
+    f.write(k.defaultValue);
+    return f;
+}
+
 }  // namespace hpt::gui

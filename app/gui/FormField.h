@@ -2,6 +2,8 @@
 // One editable setting of the setup form, addressed by its dotted experiment
 // key ("switching.alpha", "model.params.d_model"). Reads the widget as typed
 // and says why a value is not acceptable, so the form can mark it.
+#include "config/ExperimentSchema.h"
+
 #include <hpt/Params.h>
 
 #include <QJsonValue>
@@ -31,5 +33,10 @@ struct FormField {
 // description, unit, default and source of the published value.
 FormField makeParamField(const ParamSpec& spec, const QString& key);
 QString paramTooltip(const ParamSpec& spec);
+
+// A field (widget included) for one experiment key, typed and bounded by its
+// schema row, the way makeParamField does it for a plugin parameter.
+FormField makeSchemaField(const ExperimentKey& key);
+QString schemaTooltip(const ExperimentKey& key);
 
 }  // namespace hpt::gui

@@ -329,14 +329,19 @@ void MainWindow::showAbout() {
 }
 
 void MainWindow::showPlugins() {
-    QString html = "<h3>Loaded plugins</h3><table cellspacing=6><tr><th>kind</th><th>name</th><th>version</th><th>file</th></tr>";
-    for (const auto& r : host_.loaded())
-        html += QString("<tr><td>%1</td><td>%2</td><td>%3</td><td>%4</td></tr>")
-                    .arg(toString(r.kind), r.name.toHtmlEscaped(), r.version.toHtmlEscaped(), r.file.toHtmlEscaped());
-    html += "</table><h3>Rejected files</h3>";
-    if (host_.rejected().empty()) html += "<p>none</p>";
-    for (const auto& r : host_.rejected())
-        html += QString("<p><b>%1</b><br>%2</p>").arg(r.file.toHtmlEscaped(), r.reason.toHtmlEscaped());
+    // Every file the host tried, with the state it reached and, when it stopped short, why.
+    QString html = "<h3>Plugins</h3><table cellspacing=6><tr><th>kind</th><th>name</th><th>version</th><th>state</th>"
+                   "<th>file</th></tr>";
+    for (const auto& s : host_.specs()) {
+        const bool known = s.state != PluginState::Invalid;
+        html += QString("<tr><td>%1</td><td>%2</td><td>%3</td><td>%4</td><td>%5</td></tr>")
+                    .arg(known ? toString(s.kind) : "-", s.name.toHtmlEscaped(), s.version.toHtmlEscaped(),
+                         s.usable() ? QString(toString(s.state)) : QString("<b>%1</b>").arg(toString(s.state)),
+                         s.file.toHtmlEscaped());
+        if (s.hasError()) html += QString("<tr><td></td><td colspan=4>error: %1</td></tr>").arg(s.errorString().toHtmlEscaped());
+    }
+    if (host_.specs().empty()) html += "<tr><td colspan=5>no plugin files found</td></tr>";
+    html += "</table>";
     QDialog dlg(this);
     dlg.setWindowTitle("Plugins");
     auto* text = new QTextBrowser;

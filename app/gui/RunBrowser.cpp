@@ -1,8 +1,7 @@
 #include "gui/RunBrowser.h"
 
 #include "gui/CsvExport.h"
-#include "gui/StoreRunData.h"
-#include "stats/Skill.h"
+#include "gui/RunsModel.h"
 #include "store/Store.h"
 
 #include <QFileDialog>
@@ -15,40 +14,25 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSortFilterProxyModel>
-#include <QStandardItemModel>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <algorithm>
-#include <cmath>
+#include <set>
 
 namespace hpt::gui {
 
-namespace {
-QStandardItem* numberItem(double v, int prec = 4, const QString& suffix = {}) {
-    auto* it = new QStandardItem(std::isnan(v) ? QString("—") : QString::number(v, 'g', prec) + suffix);
-    it->setData(std::isnan(v) ? QVariant() : QVariant(v), Qt::UserRole);  // sort by value, not text
-    return it;
-}
-QString duration(double s) {
-    if (!(s >= 0)) return "—";
-    const qint64 t = qint64(s + 0.5);
-    return QString("%1:%2:%3").arg(t / 3600).arg(t / 60 % 60, 2, 10, QChar('0')).arg(t % 60, 2, 10, QChar('0'));
-}
-}  // namespace
 
 RunBrowser::RunBrowser(QWidget* parent) : QWidget(parent) {
-    model_ = new QStandardItemModel(0, ColumnCount, this);
-    model_->setHorizontalHeaderLabels({"id", "name", "model", "dataset", "mapping", "status", "test RMSE", "test NSE",
-                                       "skill", "energy [J]", "duration", "tags", "created (UTC)", "notes"});
-    proxy_ = new QSortFilterProxyModel(this);
+    model_ = new RunsModel(this);
+    proxy_ = new RunsFilter(this);
     proxy_->setSourceModel(model_);
-    proxy_->setSortRole(Qt::UserRole);
-    proxy_->setFilterKeyColumn(-1);
-    proxy_->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    proxy_->setSortRole(RunsModel::SortRole);
     table_ = new QTableView;
     table_->setModel(proxy_);
     table_->setSortingEnabled(true);
-    table_->sortByColumn(Id, Qt::DescendingOrder);
+    table_->sortByColumn(RunsModel::Id, Qt::DescendingOrder);
+    // Fixed row heights: the view never measures 10 000 rows' contents.
+    table_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -62,10 +46,18 @@ RunBrowser::RunBrowser(QWidget* parent) : QWidget(parent) {
     connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunBrowser::updateButtons);
 
     filter_ = new QLineEdit;
-    filter_->setPlaceholderText("Filter runs (name, model, dataset, status, tags, notes…)");
+    filter_->setPlaceholderText("Filter: words, or a query such as config.lora.rank = 8 and final.test.rmse < 1");
+    filter_->setToolTip("Words match name, model, dataset, status, tags and notes.\n"
+                        "Queries compare config.<key>, final.<key>, status, tags, name …:\n"
+                        "  = != < <= > >=, ~ (regular expression), and, or, not, ( )\n"
+                        "e.g. (status = finished or status = interrupted) and final.test.skill.persistence.skill > 0\n"
+                        "Grammar: resources/docs/query.md");
     filter_->setClearButtonEnabled(true);
     connect(filter_, &QLineEdit::textChanged, this, &RunBrowser::setFilter);
     info_ = new QLabel;
+    filterError_ = new QLabel;
+    filterError_->setStyleSheet("color: #c62828");
+    filterError_->setVisible(false);
 
     auto button = [this](const QString& text, const QString& tip) {
         auto* b = new QPushButton(text);
@@ -98,6 +90,7 @@ RunBrowser::RunBrowser(QWidget* parent) : QWidget(parent) {
     buttons->addWidget(csv);
     auto* lay = new QVBoxLayout(this);
     lay->addLayout(top);
+    lay->addWidget(filterError_);
     lay->addWidget(table_, 1);
     lay->addLayout(buttons);
     updateButtons();
@@ -110,14 +103,36 @@ void RunBrowser::setStore(Store* store) {
 
 void RunBrowser::setFilter(const QString& text) {
     if (filter_->text() != text) filter_->setText(text);
-    proxy_->setFilterFixedString(text);
-    info_->setText(QString("%1 of %2 runs").arg(proxy_->rowCount()).arg(model_->rowCount()));
+    try {
+        proxy_->setQuery(Query::parse(text));
+        filterError_->clear();
+        filterError_->setVisible(false);
+        filter_->setStyleSheet({});
+    } catch (const QueryError& e) {
+        // The list keeps the last valid filter; the box says what is wrong and where.
+        filterError_->setText(QString("Query error at character %1: %2").arg(e.position() + 1).arg(e.detail()));
+        filterError_->setVisible(true);
+        filter_->setStyleSheet("QLineEdit { border: 1px solid #c62828; }");
+        filter_->setCursorPosition(e.position());
+    }
+    updateInfo();
+}
+
+QString RunBrowser::filterError() const { return filterError_->text(); }
+QSortFilterProxyModel* RunBrowser::proxy() const { return proxy_; }
+
+void RunBrowser::updateInfo() {
+    QString info = QString("%1 of %2 runs").arg(proxy_->rowCount()).arg(model_->rowCount());
+    int damaged = 0;
+    for (int r = 0; r < model_->rowCount(); ++r) damaged += model_->run(r).damaged.isEmpty() ? 0 : 1;
+    if (damaged > 0) info += QString(" — %1 damaged (see the status column)").arg(damaged);
+    info_->setText(info);
 }
 
 void RunBrowser::reload() {
     const auto keep = selectedRuns();
-    model_->removeRows(0, model_->rowCount());
     if (!store_) {
+        model_->setRuns({});
         info_->setText("No store open — File ▸ Open store… or drop a .sqlite file here");
         updateButtons();
         return;
@@ -126,56 +141,21 @@ void RunBrowser::reload() {
     try {
         runs = store_->runs();
     } catch (const std::exception& e) {
+        model_->setRuns({});
         info_->setText(QString("Cannot read the store: %1").arg(e.what()));
         return;
     }
-    int damaged = 0;
-    for (const auto& r : runs) {
-        damaged += r.damaged.isEmpty() ? 0 : 1;
-        QList<QStandardItem*> row;
-        auto* id = new QStandardItem(QString::number(r.id));
-        id->setData(qlonglong(r.id), Qt::UserRole);
-        row << id;
-        auto text = [](const QString& s) {
-            auto* it = new QStandardItem(s);
-            it->setData(s.toLower(), Qt::UserRole);
-            return it;
-        };
-        row << text(r.name) << text(r.model);
-        auto* ds = text(r.dataset + (r.synthetic ? "  [synthetic]" : ""));
-        if (r.synthetic) ds->setForeground(QColor(239, 108, 0));
-        ds->setToolTip(r.synthetic ? "trained on a synthetic twin of the dataset" : "real data");
-        row << ds << text(r.mapping);
-        auto* st = text(r.status);
-        if (r.status == "failed") st->setForeground(QColor(198, 40, 40));
-        if (r.status == "interrupted") st->setForeground(QColor(239, 108, 0));
-        if (r.status == "running") st->setForeground(QColor(21, 101, 192));
-        if (!r.damaged.isEmpty()) {  // listed with what could be read, and said so
-            st->setText(r.status + " (damaged)");
-            st->setForeground(QColor(198, 40, 40));
-            st->setToolTip(QString("damaged: field %1 of run %2 is not valid JSON").arg(r.damaged.join(", ")).arg(r.id));
-        }
-        row << st;
-        row << numberItem(finalRmse(r.final)) << numberItem(finalNse(r.final));
-        // Skill against the hardest comparable baseline (the one a result must beat); all of them in the tooltip.
-        const QJsonObject skill = r.final.value("test").toObject().value("skill").toObject();
-        auto* sk = numberItem(worstComparableSkill(skill));
-        sk->setToolTip(skillText(skill));
-        row << sk << numberItem(finalEnergy(r.final));
-        auto* dur = new QStandardItem(duration(r.durationS));
-        dur->setData(r.durationS, Qt::UserRole);
-        row << dur << text(r.tags.join(", ")) << text(r.createdAt) << text(r.notes);
-        model_->appendRow(row);
-    }
-    setFilter(filter_->text());
-    if (damaged > 0) info_->setText(info_->text() + QString(" — %1 damaged (see the status column)").arg(damaged));
+    Store* store = store_;
+    // Configurations are read only if a query names a config key (RunsModel::matches).
+    model_->setRuns(std::move(runs), [store] { return store->configs(); });
+    updateInfo();
     selectRuns(keep);
     updateButtons();
 }
 
 std::vector<int64_t> RunBrowser::selectedRuns() const {
     std::vector<int64_t> ids;
-    for (const auto& idx : table_->selectionModel()->selectedRows(Id))
+    for (const auto& idx : table_->selectionModel()->selectedRows(RunsModel::Id))
         ids.push_back(proxy_->data(idx, Qt::UserRole).toLongLong());
     std::sort(ids.begin(), ids.end());
     return ids;
@@ -183,11 +163,12 @@ std::vector<int64_t> RunBrowser::selectedRuns() const {
 
 void RunBrowser::selectRuns(const std::vector<int64_t>& ids) {
     table_->clearSelection();
-    for (int r = 0; r < proxy_->rowCount(); ++r) {
-        const qint64 id = proxy_->data(proxy_->index(r, Id), Qt::UserRole).toLongLong();
-        if (std::find(ids.begin(), ids.end(), id) != ids.end())
-            table_->selectionModel()->select(proxy_->index(r, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
-    }
+    const std::set<int64_t> wanted(ids.begin(), ids.end());
+    QItemSelection sel;  // one selection change, not one per run
+    for (int r = 0; r < proxy_->rowCount() && !wanted.empty(); ++r)
+        if (wanted.count(proxy_->data(proxy_->index(r, RunsModel::Id), RunsModel::SortRole).toLongLong()))
+            sel.select(proxy_->index(r, 0), proxy_->index(r, RunsModel::ColumnCount - 1));
+    table_->selectionModel()->select(sel, QItemSelectionModel::Select | QItemSelectionModel::Rows);
     updateButtons();
 }
 
@@ -202,9 +183,8 @@ void RunBrowser::updateButtons() {
     delete_->setEnabled(!ids.empty() && writable);
     bool interrupted = false;
     if (one) {
-        for (int r = 0; r < proxy_->rowCount(); ++r)
-            if (proxy_->data(proxy_->index(r, Id), Qt::UserRole).toLongLong() == ids.front())
-                interrupted = proxy_->data(proxy_->index(r, Status)).toString() == "interrupted";
+        const auto rows = table_->selectionModel()->selectedRows(RunsModel::Status);
+        interrupted = rows.size() == 1 && proxy_->data(rows.front()).toString() == "interrupted";
     }
     resume_->setEnabled(one && interrupted && writable);
 }

@@ -3,6 +3,7 @@
 #include "config/Experiment.h"
 #include "engine/RunLock.h"
 #include "engine/Trainer.h"
+#include "store/ResumingStoreSink.h"
 #include "store/Store.h"
 #include "store/StoreSink.h"
 
@@ -14,24 +15,6 @@
 #include <QThread>
 
 namespace hpt::gui {
-
-namespace {
-// When resuming, the store already has the run: StoreSink::resume() replaces runStarted().
-class ResumingStoreSink : public RunSink {
-public:
-    explicit ResumingStoreSink(StoreSink& s) : s_(s) {}
-    void runStarted(const RunStart&) override {}
-    void metrics(const std::vector<MetricPoint>& m) override { s_.metrics(m); }
-    void event(const RunEvent& e) override { s_.event(e); }
-    void progress(const Progress& p) override { s_.progress(p); }
-    void runFinished(RunStatus st, const QJsonObject& f) override { s_.runFinished(st, f); }
-    std::optional<Error> failure() const override { return s_.failure(); }
-    void sync() override { s_.sync(); }
-
-private:
-    StoreSink& s_;
-};
-}  // namespace
 
 RunController::RunController(const PluginHost& host, QObject* parent) : QObject(parent), host_(host) {}
 
@@ -72,13 +55,8 @@ void RunController::launch(const QJsonObject& resolved, RunSink* live, const QSt
     storeFilter_.reset();
     if (!storePath.isEmpty()) {
         store_ = std::make_unique<StoreSink>(storePath);
-        if (resumeRun > 0) {
-            store_->resume(resumeRun);
-            storeFilter_ = std::make_unique<ResumingStoreSink>(*store_);
-            fan->add(storeFilter_.get());
-        } else {
-            fan->add(store_.get());
-        }
+        storeFilter_ = std::make_unique<ResumingStoreSink>(*store_, resumeRun);  // resumeRun 0: a new run
+        fan->add(storeFilter_.get());
     }
     TrainerOptions opt;
     opt.resumeFrom = resumeDir;

@@ -38,24 +38,11 @@ namespace {
 
 const char* kRoles[] = {"gpu", "systolic", "reram"};
 
-void setAt(QJsonObject& o, const QStringList& path, const QJsonValue& v) {
-    if (path.size() == 1) {
-        o.insert(path[0], v);
-        return;
-    }
-    QJsonObject child = o.value(path[0]).toObject();
-    setAt(child, path.mid(1), v);
-    o.insert(path[0], child);
-}
-
-QJsonValue valueAtPath(const QJsonObject& o, const QString& dotted) {
-    QJsonValue cur = o;
-    for (const auto& part : dotted.split('.')) {
-        if (!cur.isObject()) return QJsonValue(QJsonValue::Undefined);
-        cur = cur.toObject().value(part);
-    }
-    return cur;
-}
+// Where the schema's form groups sit: three columns. A group the schema names
+// and this list does not gets its own box in the last column.
+const std::pair<const char*, int> kGroupColumns[] = {
+    {"Training", 0}, {"Intrinsic dimension", 0}, {"Checkpoints", 0}, {"Switching (FULL → DUAL → LORA)", 1},
+    {"Divergence", 1}, {"LoRA (Θ′)", 2}, {"Auto rank", 2}};
 
 void removeAt(QJsonObject& o, const QStringList& path) {
     if (path.size() == 1) {
@@ -67,16 +54,6 @@ void removeAt(QJsonObject& o, const QStringList& path) {
     removeAt(child, path.mid(1));
     if (child.isEmpty()) o.remove(path[0]);
     else o.insert(path[0], child);
-}
-
-// Line and column of a byte offset, for JSON parse errors.
-std::pair<int, int> lineColumn(const QByteArray& text, int offset) {
-    int line = 1, col = 1;
-    for (int i = 0; i < offset && i < text.size(); ++i) {
-        if (text[i] == '\n') { ++line; col = 1; }
-        else ++col;
-    }
-    return {line, col};
 }
 
 }  // namespace
@@ -103,12 +80,37 @@ SetupView::SetupView(const PluginHost& host, QWidget* parent) : QWidget(parent),
 
     auto* content = new QWidget;
     auto* grid = new QGridLayout(content);
-    grid->addWidget(buildGeneral(), 0, 0);
-    grid->addWidget(buildTraining(), 1, 0);
-    grid->addWidget(buildSwitching(), 0, 1, 2, 1);
-    grid->addWidget(buildLora(), 0, 2, 2, 1);
-    grid->addWidget(buildDevices(), 2, 0, 1, 3);
-    grid->setRowStretch(3, 1);
+    QVBoxLayout* columns[3];
+    for (int i = 0; i < 3; ++i) {
+        columns[i] = new QVBoxLayout;
+        grid->addLayout(columns[i], 0, i);
+    }
+    // The general box and the plugin sections first, then one box per schema group, then one row
+    // per schema key (like the plugin parameter forms).
+    std::map<QString, QFormLayout*> forms;
+    auto* general = new QGroupBox("Experiment");
+    forms["Experiment"] = new QFormLayout(general);
+    columns[0]->addWidget(general);
+    columns[0]->addWidget(buildModelAndData());
+    for (const auto& [group, col] : kGroupColumns) {
+        auto* box = new QGroupBox(group);
+        forms[group] = new QFormLayout(box);
+        columns[col]->addWidget(box);
+    }
+    auto* devices = buildDevices();
+    forms["Mapping"] = mappingForm_;
+    for (const ExperimentKey& k : experimentSchema()) {
+        if (k.form.isEmpty()) continue;
+        if (!forms.count(k.form)) {
+            auto* box = new QGroupBox(k.form);
+            forms[k.form] = new QFormLayout(box);
+            columns[2]->addWidget(box);
+        }
+        addField(forms.at(k.form), k);
+    }
+    for (auto* c : columns) c->addStretch();
+    grid->addWidget(devices, 1, 0, 1, 3);
+    grid->setRowStretch(2, 1);
     auto* scroll = new QScrollArea;
     scroll->setWidget(content);
     scroll->setWidgetResizable(true);
@@ -141,14 +143,10 @@ SetupView::SetupView(const PluginHost& host, QWidget* parent) : QWidget(parent),
     lay->addLayout(bottom);
 
     loading_ = true;
-    // Built-in defaults first (the engine's), then the model's own blocks over them.
+    // The fields hold the schema's defaults; the model's own blocks go over them.
     const QJsonObject builtin = builtinExperimentDefaults();
-    for (const auto& f : fields_) {
-        const QJsonValue v = valueAtPath(builtin, f.key);
-        if (!v.isUndefined()) f.write(v);
-    }
     for (size_t i = 0; i < devices_.size(); ++i)
-        devices_[i].preset->addItem(valueAtPath(builtin, devices_[i].prefix + ".preset").toString());
+        devices_[i].preset->addItem(valueAt(builtin, devices_[i].prefix + ".preset").toString());
     rebuildParams(model_);
     applyModelDefaults();
     rebuildParams(dataset_);
@@ -158,47 +156,15 @@ SetupView::SetupView(const PluginHost& host, QWidget* parent) : QWidget(parent),
     validateNow();
 }
 
-FormField& SetupView::add(QFormLayout* form, const QString& label, const QString& key, FormField::Type type,
-                          const QString& tip, double min, double max, bool minOpen, bool maxOpen, const QString& unit) {
-    FormField f;
-    f.key = key;
-    f.type = type;
-    f.min = min;
-    f.max = max;
-    f.minOpen = minOpen;
-    f.maxOpen = maxOpen;
-    f.unit = unit;
-    if (type == FormField::Bool) {
-        auto* cb = new QCheckBox;
-        connect(cb, &QCheckBox::toggled, this, &SetupView::scheduleValidate);
-        f.widget = cb;
-    } else {
-        auto* e = new QLineEdit;
-        connect(e, &QLineEdit::textChanged, this, &SetupView::scheduleValidate);
-        f.widget = e;
-    }
-    f.widget->setObjectName(key);
-    f.widget->setToolTip(QString("<b>%1</b> — %2").arg(key, tip));
-    form->addRow(unit.isEmpty() ? label : QString("%1 [%2]").arg(label, unit), f.widget);
+void SetupView::addField(QFormLayout* form, const ExperimentKey& key) {
+    FormField f = makeSchemaField(key);
+    if (auto* e = qobject_cast<QLineEdit*>(f.widget)) connect(e, &QLineEdit::textChanged, this, &SetupView::scheduleValidate);
+    if (auto* c = qobject_cast<QCheckBox*>(f.widget)) connect(c, &QCheckBox::toggled, this, &SetupView::scheduleValidate);
+    if (auto* c = qobject_cast<QComboBox*>(f.widget)) connect(c, &QComboBox::currentTextChanged, this, &SetupView::scheduleValidate);
+    auto* label = new QLabel(key.unit.isEmpty() ? key.label : QString("%1 [%2]").arg(key.label, key.unit));
+    label->setToolTip(f.widget->toolTip());
+    form->addRow(label, f.widget);
     fields_.push_back(f);
-    return fields_.back();
-}
-
-FormField& SetupView::addCombo(QFormLayout* form, const QString& label, const QString& key, const QStringList& items,
-                               const QString& tip, bool editable) {
-    FormField f;
-    f.key = key;
-    f.type = FormField::Enum;
-    auto* c = new QComboBox;
-    c->addItems(items);
-    c->setEditable(editable);
-    connect(c, &QComboBox::currentTextChanged, this, &SetupView::scheduleValidate);
-    f.widget = c;
-    f.widget->setObjectName(key);
-    f.widget->setToolTip(QString("<b>%1</b> — %2").arg(key, tip));
-    form->addRow(label, c);
-    fields_.push_back(f);
-    return fields_.back();
 }
 
 QGroupBox* SetupView::buildPluginSection(PluginSection& s, const QString& title, QWidget* extra) {
@@ -234,14 +200,10 @@ QGroupBox* SetupView::buildPluginSection(PluginSection& s, const QString& title,
     return box;
 }
 
-QWidget* SetupView::buildGeneral() {
+QWidget* SetupView::buildModelAndData() {
     auto* box = new QWidget;
     auto* v = new QVBoxLayout(box);
     v->setContentsMargins(0, 0, 0, 0);
-    auto* gen = new QGroupBox("Experiment");
-    auto* form = new QFormLayout(gen);
-    add(form, "Name", "name", FormField::String, "run name shown in the run browser");
-    v->addWidget(gen);
     v->addWidget(buildPluginSection(model_, "Model"));
 
     auto* extra = new QWidget;
@@ -318,93 +280,11 @@ QWidget* SetupView::buildGeneral() {
     return box;
 }
 
-QWidget* SetupView::buildTraining() {
-    auto* box = new QGroupBox("Training");
-    auto* f = new QFormLayout(box);
-    add(f, "Epochs", "training.epochs", FormField::Int, "passes over the training split", 1, 1e6);
-    add(f, "Batch size", "training.batch_size", FormField::Int, "samples per step", 1, 1e6);
-    add(f, "Max steps", "training.max_steps", FormField::Int, "stop after this many steps (0 = epochs decide)", 0, 1e12);
-    addCombo(f, "Optimizer", "training.optimizer", {"adamw", "adam"}, "optimizer of Θ and Θ′");
-    add(f, "Learning rate", "training.lr", FormField::Double, "initial learning rate", 0, 10, true);
-    add(f, "Weight decay", "training.weight_decay", FormField::Double, "decoupled weight decay (AdamW)", 0, 1);
-    add(f, "LR step", "training.lr_step_epochs", FormField::Int, "StepLR: epochs between decays (0 = constant LR)", 0, 1e6, false, false, "epochs");
-    add(f, "LR γ", "training.lr_gamma", FormField::Double, "StepLR multiplicative decay", 0, 1, true);
-    add(f, "Seed", "training.seed", FormField::Int, "random seed (weights, batches, dropout)", 0, 9.007e15);
-    addCombo(f, "Torch device", "training.torch_device", {"auto", "cpu", "cuda"}, "where LibTorch runs the arithmetic");
-    add(f, "Threads", "training.threads", FormField::Int, "LibTorch intra-op threads (0 = all cores)", 0, 1024);
-    auto* idBox = new QGroupBox("Intrinsic dimension");
-    auto* g = new QFormLayout(idBox);
-    add(g, "Every", "id.every", FormField::Int, "steps between intrinsic-dimension estimates (0 = off)", 0, 1e12, false, false, "steps");
-    add(g, "Methods", "id.methods", FormField::List, "comma-separated: spectrum, twonn, mle");
-    add(g, "Energy", "id.energy", FormField::Double, "spectrum: fraction of singular-value energy kept", 0, 1, true);
-    add(g, "k", "id.k", FormField::Int, "MLE: nearest neighbours", 2, 1e6);
-    add(g, "Probe samples", "id.probe_samples", FormField::Int, "samples whose hidden states are probed", 2, 1e7);
-    auto* ck = new QGroupBox("Checkpoints");
-    auto* c = new QFormLayout(ck);
-    add(c, "Every", "checkpoint.every", FormField::Int, "steps between checkpoints (0 = only at phase changes and the end)", 0, 1e12, false, false, "steps");
-    add(c, "Folder", "checkpoint.dir", FormField::String, "checkpoint folder (empty = a fresh temporary folder)");
-    auto* w = new QWidget;
-    auto* v = new QVBoxLayout(w);
-    v->setContentsMargins(0, 0, 0, 0);
-    v->addWidget(box);
-    v->addWidget(idBox);
-    v->addWidget(ck);
-    return w;
-}
-
-QWidget* SetupView::buildSwitching() {
-    auto* box = new QGroupBox("Switching (FULL → DUAL → LORA)");
-    auto* f = new QFormLayout(box);
-    addCombo(f, "Mode", "switching.mode", {"hybrid", "full", "lora"},
-             "hybrid: FULL → DUAL → LORA; full / lora: single-phase baselines");
-    add(f, "Check every", "switching.check_every", FormField::Int, "batches between plateau / weight-distance checks", 1, 1e12, false, false, "batches");
-    add(f, "τ_loss", "switching.tau_loss", FormField::Double, "plateau threshold on relative loss improvement", 0, 1e6, true);
-    add(f, "τ_w", "switching.tau_w", FormField::Double, "weight-distance threshold on attention weights [W_q, W_v]", 0, 1e6, true);
-    add(f, "Monitored layers", "switching.monitored_layers", FormField::List,
-        "attention layers the weight-distance check reads; empty = model default, \"all\" = every layer");
-    add(f, "t-test window", "switching.ttest_window", FormField::Int, "batches of paired losses per t-test", 2, 1e12, false, false, "batches");
-    add(f, "α", "switching.alpha", FormField::Double, "t-test significance level α ∈ (0, 1)", 0, 1, true, true);
-    auto& welch = addCombo(f, "Test", "switching.welch", {"Student (pooled)", "Welch (unequal variances)"},
-                           "Student's pooled two-sample t-test or Welch's unequal-variance test");
-    welch.type = FormField::Bool;
-    add(f, "Min steps", "switching.min_steps", FormField::Int, "no check before this step", 0, 1e12);
-    add(f, "Max DUAL attempts", "switching.max_dual_attempts", FormField::Int,
-        "give up DUAL after this many failed t-tests and stay FULL (0 = unlimited)", 0, 1e9);
-    return box;
-}
-
-QWidget* SetupView::buildLora() {
-    auto* box = new QGroupBox("LoRA (Θ′)");
-    auto* f = new QFormLayout(box);
-    add(f, "Rank r", "lora.rank", FormField::RankOrAuto, "LoRA rank, or \"auto\" (from the update-spectrum intrinsic dimension)", 1, 4096);
-    add(f, "α", "lora.alpha", FormField::Double, "LoRA scaling numerator (scale = α / r)", 0, 1e6, true);
-    add(f, "Dropout", "lora.dropout", FormField::Double, "dropout on the adapter input", 0, 1, false, true);
-    add(f, "Targets", "lora.targets", FormField::List, "module name patterns that get adapters, e.g. *.attn.q, *.attn.v").allowEmpty = false;
-    add(f, "Modules to save", "lora.modules_to_save", FormField::List, "modules that keep training in full in the LORA phase");
-    auto* a = new QGroupBox("Auto rank");
-    auto* g = new QFormLayout(a);
-    add(g, "Energy", "lora.auto.energy", FormField::Double, "fraction of update-spectrum energy the rank keeps", 0, 1, true);
-    addCombo(g, "Reduce", "lora.auto.reduce", {"max", "percentile"}, "how per-layer ranks combine");
-    add(g, "Percentile", "lora.auto.percentile", FormField::Double, "for reduce = percentile", 0, 100);
-    add(g, "r min", "lora.auto.r_min", FormField::Int, "smallest rank chosen", 1, 4096);
-    add(g, "r max", "lora.auto.r_max", FormField::Int, "largest rank chosen", 1, 4096);
-    add(g, "Power of two", "lora.auto.power_of_two", FormField::Bool, "round the rank up to a power of two");
-    auto* w = new QWidget;
-    auto* v = new QVBoxLayout(w);
-    v->setContentsMargins(0, 0, 0, 0);
-    v->addWidget(box);
-    v->addWidget(a);
-    v->addStretch();
-    return w;
-}
-
 QWidget* SetupView::buildDevices() {
     auto* box = new QGroupBox("Devices and mapping");
     auto* h = new QHBoxLayout(box);
     auto* mapBox = new QWidget;
-    auto* mf = new QFormLayout(mapBox);
-    addCombo(mf, "Mapping preset", "mapping.preset", {"hpt", "gpu-only", "reram-naive"},
-             "which device runs which operation in each phase (hpt: the paper's mapping)", true);
+    mappingForm_ = new QFormLayout(mapBox);  // the schema's "Mapping" rows go here
     h->addWidget(mapBox);
     const QString titles[] = {"GPU", "Systolic array", "ReRAM crossbars"};
     for (int i = 0; i < 3; ++i) {
@@ -416,14 +296,14 @@ QWidget* SetupView::buildDevices() {
     return box;
 }
 
-const PluginRecord* SetupView::record(const PluginSection& s) const {
+const PluginSpec* SetupView::record(const PluginSection& s) const {
     return host_.find(PluginKind(s.kind), s.plugin->currentText());
 }
 
 void SetupView::rebuildParams(PluginSection& s) {
     const bool wasLoading = loading_;
     loading_ = true;
-    const PluginRecord* rec = record(s);
+    const PluginSpec* rec = record(s);
     const QString preset = s.preset->currentText();
     s.preset->clear();
     QStringList presets;
@@ -459,7 +339,7 @@ void SetupView::rebuildParams(PluginSection& s) {
 }
 
 void SetupView::applyModelDefaults() {
-    const PluginRecord* rec = record(model_);
+    const PluginSpec* rec = record(model_);
     if (!rec) return;
     // Model metadata blocks, then the preset's, as resolveExperiment layers them.
     QJsonObject layer;
@@ -473,13 +353,13 @@ void SetupView::applyModelDefaults() {
         layer.insert(it.key(), sec);
     }
     for (const auto& f : fields_) {
-        const QJsonValue v = valueAtPath(layer, f.key);
+        const QJsonValue v = valueAt(layer, f.key);
         if (!v.isUndefined()) f.write(v);
     }
 }
 
 void SetupView::updateBadge() {
-    const PluginRecord* rec = record(dataset_);
+    const PluginSpec* rec = record(dataset_);
     const bool problem = data_.state == DataStatus::Missing || data_.state == DataStatus::Failed;
     dataPanel_->setVisible(problem || (download_ && download_->state() != QProcess::NotRunning));
     if (!rec) {
@@ -568,7 +448,7 @@ bool SetupView::waitForDataCheck(int timeoutMs) {
 
 QJsonObject SetupView::pluginParams(const PluginSection& s, QString* badKey, QString* why) const {
     QJsonObject out;
-    const PluginRecord* rec = record(s);
+    const PluginSpec* rec = record(s);
     if (!rec) return out;
     const QJsonObject presetValues = rec->meta.value("presets").toObject().value(s.preset->currentText()).toObject();
     for (size_t i = 0; i < s.fields.size() && i < rec->params.size(); ++i) {
@@ -590,11 +470,11 @@ QJsonObject SetupView::experiment() const {
     for (const auto& f : fields_) {
         QString why;
         const QJsonValue v = f.read(&why);
-        if (!v.isUndefined()) setAt(o, f.key.split('.'), v);
+        if (!v.isUndefined()) setValueAt(o, f.key, v);
     }
     QString bad, why;
     auto section = [&](const PluginSection& s, const char* nameKey) {
-        QJsonObject sec = valueAtPath(o, s.prefix).toObject();
+        QJsonObject sec = valueAt(o, s.prefix).toObject();
         sec.insert(nameKey, s.plugin->currentText());
         if (!s.preset->currentText().isEmpty() && &s != &dataset_) sec.insert("preset", s.preset->currentText());
         else sec.remove("preset");
@@ -640,16 +520,30 @@ void SetupView::setExperiment(const QJsonObject& e) {
     for (size_t i = 0; i < devices_.size(); ++i)
         if (devs.contains(kRoles[i])) loadSection(devices_[i], devs.value(kRoles[i]).toObject(), "plugin");
     for (const auto& f : fields_) {
-        const QJsonValue v = valueAtPath(e, f.key);
+        const QJsonValue v = valueAt(e, f.key);
         if (!v.isUndefined()) f.write(v);
     }
     // Keep what the form has no widget for, so saving does not lose it.
     extra_ = e;
-    for (const auto& f : fields_) removeAt(extra_, f.key.split('.'));
+    for (const auto& f : fields_) {
+        removeAt(extra_, f.key.split('.'));
+        // A non-object where the form has a section (e.g. "training": 5) is replaced by the form's values.
+        const QStringList parts = f.key.split('.');
+        for (int i = 1; i < parts.size(); ++i) {
+            const QJsonValue v = valueAt(extra_, parts.mid(0, i).join('.'));
+            if (!v.isUndefined() && !v.isObject()) removeAt(extra_, parts.mid(0, i));
+        }
+    }
     for (const char* k : {"model", "dataset", "devices"}) extra_.remove(k);
     updateBadge();
     loading_ = false;
     validateNow();
+}
+
+const FormField* SetupView::field(const QString& key) const {
+    for (const auto& f : fields_)
+        if (f.key == key) return &f;
+    return nullptr;
 }
 
 QWidget* SetupView::fieldWidget(const QString& key) const {
@@ -693,7 +587,7 @@ void SetupView::validateNow() {
         errs.push_back({"model.name", "no model plugin is loaded; check Help ▸ Plugins for rejected files"});
     // Plugin parameters through the same resolver the engine uses (presets, ranges, typos).
     auto checkPlugin = [&](const PluginSection& s, const QString& nameKey) {
-        const PluginRecord* rec = record(s);
+        const PluginSpec* rec = record(s);
         if (!rec) {
             if (!s.plugin->currentText().isEmpty())
                 errs.push_back({s.prefix + "." + nameKey, QString("plugin '%1' is not loaded; available: %2")
@@ -776,20 +670,7 @@ void SetupView::setRunning(bool running) {
 }
 
 void SetupView::loadFile(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        throw configError(path.toStdString(), "cannot read the file; check that it exists and is readable");
-    const QByteArray text = f.readAll();
-    QJsonParseError err;
-    const QJsonDocument doc = QJsonDocument::fromJson(text, &err);
-    if (err.error != QJsonParseError::NoError) {
-        const auto [line, col] = lineColumn(text, err.offset);
-        throw configError(QString("%1:%2:%3").arg(path).arg(line).arg(col).toStdString(),
-                          QString("invalid JSON (%1); fix the file at that position").arg(err.errorString()).toStdString());
-    }
-    if (!doc.isObject())
-        throw configError(path.toStdString(), "an experiment file must hold one JSON object { ... }");
-    setExperiment(doc.object());
+    setExperiment(loadExperimentFile(path));  // its errors name the file, line and column
     emit fileUsed(QFileInfo(path).absoluteFilePath());
 }
 

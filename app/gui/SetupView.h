@@ -1,7 +1,7 @@
 #pragma once
-// Experiment setup: every setting of the experiment JSON
-// (resources/docs/experiment.md) as a form, plugin parameters generated from
-// each plugin's schema. Validated as typed: a bad value is outlined with the
+// Experiment setup: every setting of the experiment JSON as a form, generated
+// from the experiment schema (config/ExperimentSchema.h) and, for plugin
+// parameters, from each plugin's schema. Validated as typed: a bad value is outlined with the
 // reason in its tooltip and in the message line; then the data itself is
 // checked (gui/DataCheck.h). Start stays disabled until the whole
 // configuration is valid and its data can be read; missing files are named
@@ -26,7 +26,7 @@ class QTimer;
 
 namespace hpt {
 class PluginHost;
-struct PluginRecord;
+struct PluginSpec;
 }
 
 namespace hpt::gui {
@@ -53,6 +53,8 @@ public:
     QPushButton* startButton() const { return start_; }
     // The input widget of a dotted key ("switching.alpha"), or nullptr.
     QWidget* fieldWidget(const QString& key) const;
+    // The form field of an experiment-schema key (its type and bounds), or nullptr.
+    const FormField* field(const QString& key) const;
     // Runs validation now (it otherwise runs 150 ms after the last keystroke).
     void validateNow();
     void setRunning(bool running);
@@ -79,29 +81,23 @@ private:
         std::vector<FormField> fields;
         QJsonObject pendingOverrides;
     };
-    QWidget* buildGeneral();
-    QWidget* buildTraining();
-    QWidget* buildSwitching();
-    QWidget* buildLora();
+    QWidget* buildModelAndData();
     QWidget* buildDevices();
     QGroupBox* buildPluginSection(PluginSection& s, const QString& title, QWidget* extra = nullptr);
     void rebuildParams(PluginSection& s);
     void applyModelDefaults();
     void updateBadge();
     void startDownload();
-    FormField& add(QFormLayout* form, const QString& label, const QString& key, FormField::Type type,
-                   const QString& tip, double min = -1e300, double max = 1e300, bool minOpen = false,
-                   bool maxOpen = false, const QString& unit = {});
-    FormField& addCombo(QFormLayout* form, const QString& label, const QString& key, const QStringList& items,
-                        const QString& tip, bool editable = false);
+    void addField(QFormLayout* form, const ExperimentKey& key);
     QJsonObject pluginParams(const PluginSection& s, QString* badKey, QString* why) const;
-    const PluginRecord* record(const PluginSection& s) const;
+    const PluginSpec* record(const PluginSection& s) const;
     void scheduleValidate();
 
     const PluginHost& host_;
     std::vector<FormField> fields_;
     PluginSection model_, dataset_;
     std::vector<PluginSection> devices_;
+    QFormLayout* mappingForm_ = nullptr;
     QLineEdit* dataDir_ = nullptr;
     QLabel* badge_ = nullptr;
     DataCheck* dataCheck_ = nullptr;

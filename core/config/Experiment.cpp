@@ -1,5 +1,6 @@
 #include "config/Experiment.h"
 
+#include "config/ExperimentSchema.h"
 #include "config/Names.h"
 
 #include "plugin/PluginHost.h"
@@ -8,7 +9,6 @@
 #include <hpt/Params.h>
 
 #include <QFile>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <cmath>
@@ -37,10 +37,11 @@ void mergeInto(QJsonObject& base, const QJsonObject& over) {
 }
 
 // Objects whose keys belong to someone else's schema (plugin params) or are
-// free-form (device roles, mapping overrides).
+// free-form (device roles, mapping overrides): the schema's Object rows, and each
+// device role's params (checked against its plugin's schema later).
 bool freeForm(const QString& field) {
-    return field == "model.params" || field == "dataset.params" || field == "mapping.overrides" || field == "mapping.power" ||
-           field == "devices" || (field.startsWith("devices.") && field.endsWith(".params"));
+    const ExperimentKey* k = experimentKey(field);
+    return (k && k->type == ExperimentKey::Object) || (field.startsWith("devices.") && field.endsWith(".params"));
 }
 
 void rejectUnknown(const QJsonObject& user, const QJsonObject& known, const QString& prefix) {
@@ -111,82 +112,47 @@ struct Checker {
     }
 };
 
+// Every key by its schema row (type, bounds, choices), then the rules between keys.
 void validate(const QJsonObject& c) {
     const Checker k{c};
-    k.string("name");
-    k.string("model.name");
-    k.string("model.preset");
-    k.string("dataset.name");
-    k.string("dataset.data_dir");
+    for (const ExperimentKey& e : experimentSchema()) {
+        const QString& f = e.key;
+        switch (e.type) {
+        case ExperimentKey::Int: k.number(f, e.min, e.max, e.minOpen, e.maxOpen, true); break;
+        case ExperimentKey::Number: k.number(f, e.min, e.max, e.minOpen, e.maxOpen); break;
+        case ExperimentKey::Bool: k.boolean(f); break;
+        case ExperimentKey::String: k.string(f); break;
+        case ExperimentKey::Choice: k.choice(f, e.choices); break;
+        case ExperimentKey::Object: k.object(f); break;
+        case ExperimentKey::Strings:
+            for (const QString& m : k.strings(f, e.nonEmpty, e.maxItems)) {
+                if (e.choices.isEmpty() || e.choices.contains(m)) continue;
+                const QString hint = nearestName(m, e.choices);
+                fail(f, QString("unknown entry '%1'; choose from %2%3")
+                            .arg(m, e.choices.join(", "), hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint)));
+            }
+            break;
+        case ExperimentKey::RankOrAuto: {
+            const QJsonValue v = k.at(f);
+            if (v.isString()) {
+                if (v.toString() != "auto") fail(f, QString("expected a positive integer or \"auto\", got %1").arg(show(v)));
+            } else {
+                k.number(f, e.min, e.max, e.minOpen, e.maxOpen, true);
+            }
+            break;
+        }
+        }
+    }
 
-    k.integer("training.epochs", 1);
-    k.integer("training.batch_size", 1);
-    k.integer("training.max_steps", 0);
-    k.choice("training.optimizer", {"adamw", "adam"});
-    k.number("training.lr", 0, 1e300, true);  // any positive finite rate; divergence is caught by the NaN guard
-    k.number("training.weight_decay", 0, 1);
-    k.integer("training.lr_step_epochs", 0);
-    k.number("training.lr_gamma", 0, 1, true);
-    k.integer("training.seed", 0, 9007199254740991.0);
-    k.choice("training.torch_device", {"auto", "cpu", "cuda"});
-    k.integer("training.threads", 0, 1024);
-    k.choice("training.lr_schedule", {"step", "cosine", "constant"});
-    k.number("training.lr_min", 0, 1e300);
     if (k.at("training.lr_min").toDouble() > k.at("training.lr").toDouble())
         fail("training.lr_min", "must not exceed training.lr (the cosine schedule decays from lr down to lr_min)");
-    k.integer("training.warmup_steps", 0);
-    k.number("training.beta1", 0, 1, false, true);
-    k.number("training.beta2", 0, 1, false, true);
-    k.number("training.eps", 0, 1, true);
-    k.number("training.grad_clip", 0, 1e300);  // 0 = off
-    k.number("training.validation_fraction", 0, 0.5, false, false);
-    k.integer("training.validation_gap", 0);
-    k.boolean("training.keep_best");
     if (k.at("training.keep_best").toBool() && !(k.at("training.validation_fraction").toDouble() > 0))
         fail("training.keep_best", "needs a validation split; set training.validation_fraction > 0 (e.g. 0.1)");
-    k.choice("training.target", {"absolute", "residual"});
-
-    k.choice("switching.mode", {"hybrid", "full", "lora"});
-    k.integer("switching.check_every", 1);
-    k.number("switching.tau_loss", 0, 1e9, true);
-    k.number("switching.tau_w", 0, 1e9, true);
-    k.strings("switching.monitored_layers");
-    k.integer("switching.ttest_window", 2);
-    k.number("switching.alpha", 0, 1, true, true);
-    k.boolean("switching.welch");
-    k.integer("switching.min_steps", 0);
-    k.integer("switching.max_dual_attempts", 0);
-    k.choice("switching.plateau_rule", {"nonnegative", "literal"});
-
-    const QJsonValue rank = k.at("lora.rank");
-    if (rank.isString()) {
-        if (rank.toString() != "auto") fail("lora.rank", QString("expected a positive integer or \"auto\", got %1").arg(show(rank)));
-    } else {
-        k.integer("lora.rank", 1);
-        const QJsonValue d = k.at("model.params.d_model");
-        if (d.isDouble() && rank.toDouble() > d.toDouble())
-            fail("lora.rank", QString("rank %1 exceeds the model width d_model = %2; choose 1..%2")
-                                  .arg(rank.toDouble()).arg(d.toDouble()));
-    }
-    k.number("lora.alpha", 0, 1e9, true);
-    k.number("lora.dropout", 0, 1, false, true);
-    k.strings("lora.targets", true);
-    k.strings("lora.modules_to_save");
-    k.number("lora.auto.energy", 0, 1, true);
-    k.choice("lora.auto.reduce", {"max", "percentile"});
-    k.number("lora.auto.percentile", 0, 100);
-    k.integer("lora.auto.r_min", 1);
-    k.integer("lora.auto.r_max", 1);
+    const QJsonValue rank = k.at("lora.rank"), d = k.at("model.params.d_model");
+    if (rank.isDouble() && d.isDouble() && rank.toDouble() > d.toDouble())
+        fail("lora.rank", QString("rank %1 exceeds the model width d_model = %2; choose 1..%2").arg(rank.toDouble()).arg(d.toDouble()));
     if (k.at("lora.auto.r_min").toDouble() > k.at("lora.auto.r_max").toDouble())
         fail("lora.auto.r_min", "must not exceed lora.auto.r_max");
-    k.boolean("lora.auto.power_of_two");
-
-    k.string("mapping.preset");
-    k.object("mapping.overrides");
-    k.object("mapping.power");
-    k.boolean("mapping.overlap");
-    k.string("mapping.capacity_policy");
-    k.object("devices");
     for (const QString& role : c.value("devices").toObject().keys()) {
         const QString f = "devices." + role;
         k.object(f);
@@ -195,33 +161,6 @@ void validate(const QJsonObject& c) {
         if (k.at(f + ".preset").isUndefined()) continue;
         k.string(f + ".preset");
     }
-
-    k.integer("id.every", 0);
-    for (const QString& m : k.strings("id.methods"))
-        if (!QStringList{"spectrum", "twonn", "mle"}.contains(m))
-            fail("id.methods", QString("unknown method '%1'; choose from spectrum, twonn, mle").arg(m));
-    k.number("id.energy", 0, 1, true);
-    k.integer("id.k", 2);  // MLE needs at least two neighbours
-    k.number("id.discard", 0, 1, false, true);
-    k.integer("id.probe_samples", 2);
-
-    k.integer("checkpoint.every", 0);
-    k.string("checkpoint.dir");
-
-    k.choice("divergence.policy", {"stop", "rollback"});
-    k.number("divergence.max_grad_norm", 0, 1e300);  // 0 = off
-    k.number("divergence.lr_factor", 0, 1, true, true);
-    k.integer("divergence.max_rollbacks", 0, 1000);
-}
-
-// A plugin the experiment names may exist but have been rejected at load (wrong API version,
-// a constructor that threw): say so, instead of only "no such plugin".
-QString rejectedNote(const PluginHost& host, const QString& name) {
-    QString note;
-    for (const auto& r : host.rejected())
-        if (QFileInfo(r.file).fileName().contains(name, Qt::CaseInsensitive))
-            note += QString("; %1 was rejected: %2").arg(r.file, r.reason);
-    return note;
 }
 
 QJsonValue parseSetValue(const QString& text) {
@@ -234,30 +173,9 @@ QJsonValue parseSetValue(const QString& text) {
 }  // namespace
 
 QJsonObject builtinExperimentDefaults() {
-    const QJsonDocument d = QJsonDocument::fromJson(R"({
-      "name": "",
-      "model":   {"name": "", "preset": "", "params": {}},
-      "dataset": {"name": "", "data_dir": "", "params": {}},
-      "training": {"epochs": 24, "batch_size": 1, "max_steps": 0, "optimizer": "adamw", "lr": 1e-4,
-                   "weight_decay": 1e-4, "lr_step_epochs": 3, "lr_gamma": 0.6, "seed": 42,
-                   "torch_device": "auto", "threads": 0, "lr_schedule": "step", "lr_min": 0, "warmup_steps": 0,
-                   "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "grad_clip": 0, "validation_fraction": 0,
-                   "validation_gap": 0, "keep_best": false, "target": "absolute"},
-      "switching": {"mode": "hybrid", "check_every": 365, "tau_loss": 0.1, "tau_w": 0.01, "monitored_layers": [],
-                    "ttest_window": 365, "alpha": 0.01, "welch": false, "min_steps": 0, "max_dual_attempts": 0,
-                    "plateau_rule": "nonnegative"},
-      "lora": {"rank": 8, "alpha": 64, "dropout": 0.1, "targets": ["*.attn.q", "*.attn.v"],
-               "modules_to_save": ["embed", "reduce", "decoder"],
-               "auto": {"energy": 0.9, "reduce": "max", "percentile": 90, "r_min": 2, "r_max": 64, "power_of_two": true}},
-      "mapping": {"preset": "hpt", "overrides": {}, "power": {}, "overlap": false, "capacity_policy": "chips"},
-      "devices": {"gpu": {"plugin": "gpu", "preset": "H100", "params": {}},
-                  "systolic": {"plugin": "systolic", "preset": "default", "params": {}},
-                  "reram": {"plugin": "reram", "preset": "isaac", "params": {}}},
-      "id": {"every": 0, "methods": ["spectrum"], "energy": 0.9, "k": 10, "probe_samples": 64, "discard": 0.1},
-      "checkpoint": {"every": 0, "dir": ""},
-      "divergence": {"policy": "stop", "max_grad_norm": 10000, "lr_factor": 0.5, "max_rollbacks": 3}
-    })");
-    return d.object();
+    QJsonObject d;
+    for (const ExperimentKey& k : experimentSchema()) setValueAt(d, k.key, k.defaultValue);
+    return d;
 }
 
 QJsonValue valueAt(const QJsonObject& config, const QString& dottedKey) {
@@ -334,7 +252,7 @@ QJsonObject resolveExperiment(const QJsonObject& userIn, const PluginHost& host,
         const QString hint = nearestName(modelName, names);
         fail("model.name", QString("no model plugin '%1'%2; available: %3%4")
                                .arg(modelName, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint), names.join(", "),
-                                    rejectedNote(host, modelName)));
+                                    host.failureNote(PluginKind::Model, modelName)));
     }
 
     // Layers: built-in ← model metadata blocks ← preset_defaults[preset] ← user.
@@ -392,7 +310,7 @@ QJsonObject resolveExperiment(const QJsonObject& userIn, const PluginHost& host,
         const QString hint = nearestName(dataName, names);
         fail("dataset.name", QString("no dataset plugin '%1'%2; available: %3%4")
                                  .arg(dataName, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint), names.join(", "),
-                                      rejectedNote(host, dataName)));
+                                      host.failureNote(PluginKind::Dataset, dataName)));
     }
     d.insert("name", dataName);
     if (!d.value("params").isObject()) fail("dataset.params", "expected an object {...}");
@@ -413,7 +331,8 @@ QJsonObject resolveExperiment(const QJsonObject& userIn, const PluginHost& host,
             fail("devices." + role + ".plugin",
                  QString("no device plugin '%1'%2; available: %3 (or remove the role to skip pricing it)")
                      .arg(plugin, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint),
-                          names.isEmpty() ? "none" : names.join(", ")));
+                          names.isEmpty() ? "none" : names.join(", ")) +
+                     host.failureNote(PluginKind::Device, plugin));
         }
         const QString devPreset = r.value("preset").toString();
         const QJsonObject presets = rec->meta.value("presets").toObject();

@@ -6,8 +6,8 @@
 
 namespace hpt {
 
-IdProbe::IdProbe(const QJsonObject& idConfig, const QStringList& loraTargets, torch::Tensor probeX)
-    : settings_(IdSettings::fromJson(idConfig)), targets_(loraTargets) {
+IdProbe::IdProbe(const IdSettings& settings, const QStringList& loraTargets, torch::Tensor probeX)
+    : settings_(settings), targets_(loraTargets) {
     if (settings_.every <= 0) return;
     if (settings_.twonn || settings_.mle) {
         // Enough samples that stations × samples ≥ probe_samples points.

@@ -21,8 +21,8 @@ namespace hpt {
 
 class IdProbe {
 public:
-    // idConfig is the experiment's "id" block; probeX a [n, stations, features] batch.
-    IdProbe(const QJsonObject& idConfig, const QStringList& loraTargets, torch::Tensor probeX);
+    // settings: the run's "id" options (RunOptions::id); probeX a [n, stations, features] batch.
+    IdProbe(const IdSettings& settings, const QStringList& loraTargets, torch::Tensor probeX);
     bool enabled() const { return worker_ != nullptr; }
     // Call after each training step with the model that trains in this phase.
     void afterStep(int64_t step, Model& model);

@@ -6,21 +6,6 @@
 
 namespace hpt {
 
-SwitchingOptions SwitchingOptions::fromJson(const QJsonObject& s) {
-    SwitchingOptions o;
-    o.mode = s.value("mode").toString(o.mode);
-    o.checkEvery = s.value("check_every").toInteger(o.checkEvery);
-    o.ttestWindow = s.value("ttest_window").toInteger(o.ttestWindow);
-    o.minSteps = s.value("min_steps").toInteger(o.minSteps);
-    o.maxDualAttempts = s.value("max_dual_attempts").toInteger(o.maxDualAttempts);
-    o.tauLoss = s.value("tau_loss").toDouble(o.tauLoss);
-    o.tauW = s.value("tau_w").toDouble(o.tauW);
-    o.alpha = s.value("alpha").toDouble(o.alpha);
-    o.welch = s.value("welch").toBool(o.welch);
-    o.plateauRule = s.value("plateau_rule").toString(o.plateauRule);
-    return o;
-}
-
 const char* toString(SwitchAction a) {
     switch (a) {
     case SwitchAction::None: return "none";

@@ -10,6 +10,7 @@
 // from the first step.
 #include "engine/ConvergenceRule.h"
 #include "engine/Phase.h"
+#include "engine/RunOptions.h"
 
 #include <QJsonObject>
 #include <cstdint>
@@ -18,15 +19,6 @@
 namespace hpt {
 
 struct TTestResult;
-
-struct SwitchingOptions {
-    QString mode = "hybrid";
-    int64_t checkEvery = 365, ttestWindow = 365, minSteps = 0, maxDualAttempts = 0;
-    double tauLoss = 0.1, tauW = 0.01, alpha = 0.01;
-    bool welch = false;
-    QString plateauRule = "nonnegative";  // or "literal" (the reference's)
-    static SwitchingOptions fromJson(const QJsonObject& switching);
-};
 
 enum class SwitchAction { None, EnterDual, EnterLora, RebuildAdapters, GiveUpDual };
 const char* toString(SwitchAction a);

@@ -6,6 +6,7 @@
 // convergence); "literal" is the reference's rule, where a rise also counts as small.
 #include "engine/ConvergenceRule.h"
 
+#include <utility>
 #include <vector>
 
 namespace hpt {
@@ -21,12 +22,20 @@ public:
     ConvergenceVerdict check();
     void reset() { averages_.clear(); sum_ = 0; count_ = 0; }
 
-    // State for checkpoints.
+    // State for checkpoints: the closed windows' averages and the open window.
+    const std::vector<double>& averages() const { return averages_; }
+    double windowSum() const { return sum_; }
+    long long windowCount() const { return count_; }
+    void restore(std::vector<double> averages, double sum, long long count) {
+        averages_ = std::move(averages);
+        sum_ = sum;
+        count_ = count;
+    }
+
+private:
     std::vector<double> averages_;
     double sum_ = 0;
     long long count_ = 0;
-
-private:
     double tau_;
     bool nonNegative_;
 };

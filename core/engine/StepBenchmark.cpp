@@ -2,6 +2,7 @@
 
 #include "config/Experiment.h"
 #include "engine/Optimizer.h"
+#include "engine/RunOptions.h"
 #include "lora/AdapterInjector.h"
 #include "plugin/PluginHost.h"
 
@@ -61,12 +62,12 @@ QJsonObject runStepBenchmark(const PluginHost& host, const StepBenchmarkOptions&
     if (o.steps < 1) throw configError("--steps", "must be a positive integer");
     const QJsonObject user{{"model", QJsonObject{{"name", o.model}, {"preset", o.preset}}}, {"devices", QJsonObject{}}};
     const QJsonObject c = resolveExperiment(user, host, o.sets);
-    const QJsonObject t = c.value("training").toObject();
-    const int64_t batch = o.batch > 0 ? o.batch : t.value("batch_size").toInteger(1);
+    const RunOptions ro = RunOptions::fromResolved(c);
+    const int64_t batch = o.batch > 0 ? o.batch : ro.training.batchSize;
 
     // Shapes from the model's metadata ("reference_shape") and a random batch: a step's time depends
     // on shapes only, so timing one needs no data files. Without it, one real batch from the dataset.
-    torch::manual_seed(uint64_t(t.value("seed").toInteger(42)));
+    torch::manual_seed(uint64_t(ro.training.seed));
     const PluginRecord* rec = host.find(PluginKind::Model, o.model);
     const QJsonObject refShape = rec ? rec->meta.value("reference_shape").toObject() : QJsonObject{};
     ModelShape shape{refShape.value("stations").toInteger(), refShape.value("features").toInteger(), refShape.value("outputs").toInteger()};
@@ -83,22 +84,13 @@ QJsonObject runStepBenchmark(const PluginHost& host, const StepBenchmarkOptions&
     auto model = host.model(o.model)->create(shape, c.value("model").toObject().value("params").toObject());
     model->module().train();
     if (o.mode == "lora") {
-        const QJsonObject l = c.value("lora").toObject();
-        LoraSpec spec;
-        spec.rank = l.value("rank").isString() ? 8 : l.value("rank").toInteger(8);
-        spec.alpha = l.value("alpha").toDouble(64);
-        spec.dropout = l.value("dropout").toDouble(0.1);
-        spec.targets.clear();
-        spec.modulesToSave.clear();
-        for (const auto& v : l.value("targets").toArray()) spec.targets << v.toString();
-        for (const auto& v : l.value("modules_to_save").toArray()) spec.modulesToSave << v.toString();
+        LoraSpec spec = ro.lora.spec;
+        if (ro.lora.autoRank) spec.rank = 8;  // "auto" is chosen at the switch; time the default rank
         injectAdapters(model->module(), spec);
     }
     const int64_t rows = std::min<int64_t>(batch, tr.size());
     const auto x = tr.x.slice(0, 0, rows).contiguous(), y = tr.y.slice(0, 0, rows).contiguous();
-    AdamOptions ao;
-    ao.lr = t.value("lr").toDouble(1e-4);
-    ao.weightDecay = t.value("weight_decay").toDouble(1e-4);
+    const AdamOptions ao = ro.training.adam;
     std::vector<torch::Tensor> trainable;
     for (auto& q : model->module().parameters(true))
         if (q.requires_grad()) trainable.push_back(q);

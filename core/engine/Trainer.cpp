@@ -1,23 +1,22 @@
 #include "engine/Trainer.h"
 
 #include "config/Experiment.h"
-#include "cost/StepCoster.h"
+#include "cost/RunCosts.h"
 #include "engine/Checkpoint.h"
 #include "engine/CheckpointCheck.h"
+#include "engine/Divergence.h"
 #include "engine/RunLock.h"
 #include "engine/TrainerCheckpoint.h"
 #include "engine/Evaluation.h"
 #include "engine/IdProbe.h"
 #include "engine/LrSchedule.h"
 #include "engine/Optimizer.h"
-#include "engine/PhaseController.h"
-#include "engine/PlateauCheck.h"
+#include "engine/RunOptions.h"
+#include "engine/SwitchingRule.h"
 #include "engine/ValidationSplit.h"
-#include "engine/WeightDistanceCheck.h"
 #include "id/AutoRank.h"
 #include "lora/AdapterInjector.h"
 #include "plugin/PluginHost.h"
-#include "stats/TTest.h"
 #include "util/FaultPoint.h"
 #include "util/RuntimeInfo.h"
 
@@ -54,40 +53,6 @@ QJsonObject datasetInfoJson(const DatasetInfo& i) {
             {"notes", i.notes}};
 }
 
-// The inverse of costJson (components by their names), for device totals kept in a checkpoint.
-Cost costFromJson(const QJsonObject& o) {
-    Cost c;
-    c.cycles = o.value("cycles").toDouble();
-    c.seconds = o.value("time_s").toDouble();
-    c.joules = o.value("energy_j").toDouble();
-    c.cellWrites = o.value("writes").toDouble();
-    const QJsonObject parts = o.value("components").toObject();
-    for (int i = 0; i < kComponents; ++i) {
-        const QJsonObject part = parts.value(toString(Component(i))).toObject();
-        c.time[size_t(i)] = part.value("time_s").toDouble();
-        c.energy[size_t(i)] = part.value("energy_j").toDouble();
-    }
-    return c;
-}
-
-QJsonObject costJson(const Cost& c) {
-    // "components": time and energy by component (adc, static, launch, ...) for breakdowns of a stored run.
-    return {{"cycles", c.cycles}, {"time_s", c.seconds}, {"energy_j", c.joules}, {"writes", c.cellWrites},
-            {"components", costBreakdownJson(c).value("components")}};
-}
-
-QJsonArray toArray(const std::vector<double>& v) {
-    QJsonArray a;
-    for (double x : v) a.append(x);
-    return a;
-}
-
-std::vector<double> fromArray(const QJsonValue& v) {
-    std::vector<double> out;
-    for (const auto& x : v.toArray()) out.push_back(x.toDouble());
-    return out;
-}
-
 // An hpt::Error's sentence without its "where: " prefix, to extend it.
 std::string bareMessage(const Error& e) {
     const std::string w = e.what();
@@ -105,28 +70,18 @@ QJsonValue finiteOrText(double v) { return std::isfinite(v) ? QJsonValue(v) : QJ
 // Thrown by a stop point in setup; Trainer::run() turns it into RunStatus::Interrupted.
 struct SetupStopped {};
 
-struct StepResult {
-    double loss = NAN;
-    double gradNorm = 0;  // global L2 norm of the gradient; 0 when divergence.max_grad_norm is off
-};
 }  // namespace
 
 struct Trainer::Impl {
     Impl(Trainer& t, const PluginHost& h, const QJsonObject& c, RunSink& s, const TrainerOptions& o)
-        : self(t), host(h), config(c), sink(s), opts(o), ctl(SwitchingOptions::fromJson(c.value("switching").toObject())),
-          plateau(plateauFrom(c)) {}
-
-    // The plateau check of a configuration (also the one stored in a checkpoint on resume).
-    static PlateauCheck plateauFrom(const QJsonObject& c) {
-        const QJsonObject sw = c.value("switching").toObject();
-        return PlateauCheck(sw.value("tau_loss").toDouble(0.1), sw.value("plateau_rule").toString("nonnegative") != "literal");
-    }
+        : self(t), host(h), config(c), sink(s), opts(o), ro(RunOptions::fromResolved(c)), rule(ro.switching) {}
 
     Trainer& self;
     const PluginHost& host;
     QJsonObject config;
     RunSink& sink;
     TrainerOptions opts;
+    RunOptions ro;  // parsed once from `config`
 
     torch::Device device{torch::kCPU};
     QString deviceName = "cpu";
@@ -159,9 +114,7 @@ struct Trainer::Impl {
     std::map<std::string, torch::Tensor> startTargets;  // for lora.rank = "auto"
     std::unique_ptr<IdProbe> idProbe;                   // intrinsic-dimension estimates (id.every)
 
-    PhaseController ctl;
-    PlateauCheck plateau;
-    std::unique_ptr<WeightDistanceCheck> wcheck;
+    SwitchingRule rule;  // plateau check, weight-distance check, t-test and phase
     LoraSpec lora;
     bool autoRank = false;
 
@@ -169,19 +122,10 @@ struct Trainer::Impl {
     int epochs = 1, epoch = 0;
     int64_t step = 0, batchInEpoch = 0, switchStep = -1, dualStep = -1;
     double lr0 = 1e-4, lr = 1e-4, lrLogged = NAN;
-    // Divergence policy (resources/docs/engine.md): "stop" or "rollback" to the last checkpoint
-    // with the learning rate scaled by lrFactor, at most maxRollbacks times.
-    QString divPolicy = "stop";
-    double maxGradNorm = 0, lrFactor = 0.5, lrScale = 1;
-    int maxRollbacks = 3, rollbacks = 0;
+    Divergence div;  // the divergence policy and its rollbacks so far
     double priorWall = 0;  // wall time of earlier segments of a resumed run
     Clock::time_point t0;
-    std::map<std::string, Cost> costTotal;
-    std::map<std::string, std::map<std::string, Cost>> costPerPhase;
-    // Modeled end-to-end time: per step the sum of the roles' times, or the slowest role when
-    // the mapping overlaps the tiers (mapping.overlap); one-off phase-entry costs add in full.
-    double modeledSeconds = 0;
-    std::map<std::string, double> modeledSecondsPerPhase;
+    RunCosts costs;  // device totals and modeled time (cost/RunCosts.h)
     std::vector<MetricPoint> pending;
     Clock::time_point lastFlush;
     double lastLoss = 0;
@@ -227,33 +171,7 @@ struct Trainer::Impl {
         return model;
     }
 
-    AdamOptions adamOptions() const {
-        const QJsonObject t = config.value("training").toObject();
-        AdamOptions a;
-        a.lr = lr0;
-        a.weightDecay = t.value("weight_decay").toDouble(1e-4);
-        a.beta1 = t.value("beta1").toDouble(0.9);
-        a.beta2 = t.value("beta2").toDouble(0.999);
-        a.eps = t.value("eps").toDouble(1e-8);
-        a.decoupled = t.value("optimizer").toString("adamw") == "adamw";
-        return a;
-    }
-
-    std::vector<std::string> monitoredLayers() {
-        QStringList chosen;
-        for (const auto& v : config.value("switching").toObject().value("monitored_layers").toArray()) chosen << v.toString();
-        const auto all = theta->attentionLayers();
-        if (chosen == QStringList{"all"}) return all;
-        if (chosen.isEmpty()) {
-            // The reference monitors the last attention layer (SWE, weather).
-            if (all.empty()) throw pluginError(config.value("model").toObject().value("name").toString().toStdString(),
-                                               "the model lists no attention layers to monitor");
-            return {all.back()};
-        }
-        std::vector<std::string> out;
-        for (const auto& c : chosen) out.push_back(c.toStdString());
-        return out;
-    }
+    AdamOptions adamOptions() const { return ro.training.adam; }
 
     // Θ′ = copy of Θ (or a fresh model in the "lora" baseline) with adapters on the targets.
     void buildLoraCopy(Model* from) {
@@ -263,7 +181,7 @@ struct Trainer::Impl {
             std::map<std::string, torch::Tensor> delta;
             const auto params = (from ? from : thetaP.get())->module().named_parameters(true);
             for (const auto& [name, w0] : startTargets) delta[name] = (params[name].detach().to(torch::kCPU) - w0);
-            const auto choice = chooseRank(delta, AutoRankRule::fromJson(config.value("lora").toObject().value("auto").toObject()));
+            const auto choice = chooseRank(delta, AutoRankRule::fromJson(ro.lora.autoRule));
             lora.rank = choice.rank;
             emitEvent("auto_rank", choice.toJson());
         }
@@ -279,62 +197,32 @@ struct Trainer::Impl {
     }
     QJsonObject lastAdapter;
 
-    void enterPhaseCosts(Phase p) {
-        if (!coster) return;
-        auto add = [&](const std::map<std::string, Cost>& m) {
-            for (const auto& [role, c] : m) {
-                costTotal[role] += c;
-                costPerPhase[toString(p)][role] += c;
-            }
-        };
-        std::map<std::string, Cost> once;
-        if (theta && p != Phase::Lora)
-            for (const auto& [role, c] : coster->enterPhase(p, theta->trace(batchSize))) once[role] += c;
-        if (thetaP)
-            for (const auto& [role, c] : coster->enterPhase(p, thetaP->trace(batchSize))) once[role] += c;
-        add(once);
-        for (const auto& [role, c] : once) addModeledTime(p, c.seconds);
-    }
-    void addModeledTime(Phase p, double s) {
-        modeledSeconds += s;
-        modeledSecondsPerPhase[toString(p)] += s;
-    }
+    void enterPhaseCosts(Phase p) { costs.enterPhase(p, theta ? &traceTheta : nullptr, thetaP ? &traceP : nullptr); }
 
     void setup() {
-        const QJsonObject t = config.value("training").toObject();
-        seed = t.value("seed").toInteger(42);
-        batchSize = t.value("batch_size").toInteger(1);
-        epochs = t.value("epochs").toInt(1);
-        lr0 = lr = t.value("lr").toDouble(1e-4);
-        ckptEvery = config.value("checkpoint").toObject().value("every").toInteger(0);
-        const QJsonObject dv = config.value("divergence").toObject();
-        divPolicy = dv.value("policy").toString("stop");
-        maxGradNorm = dv.value("max_grad_norm").toDouble(0);
-        lrFactor = dv.value("lr_factor").toDouble(0.5);
-        maxRollbacks = dv.value("max_rollbacks").toInt(3);
-        gradClip = t.value("grad_clip").toDouble(0);
-        keepBest = t.value("keep_best").toBool(false);
-        if (t.value("threads").toInt(0) > 0) torch::set_num_threads(t.value("threads").toInt());
+        const TrainingOptions& t = ro.training;
+        seed = t.seed;
+        batchSize = t.batchSize;
+        epochs = t.epochs;
+        lr0 = lr = t.adam.lr;
+        ckptEvery = ro.checkpoint.every;
+        div = Divergence(ro.divergence);
+        gradClip = t.gradClip;
+        keepBest = t.keepBest;
+        if (t.threads > 0) torch::set_num_threads(t.threads);
 
-        QString dev = opts.torchDevice.isEmpty() ? t.value("torch_device").toString("auto") : opts.torchDevice;
+        QString dev = opts.torchDevice.isEmpty() ? t.torchDevice : opts.torchDevice;
         const bool cuda = torch::cuda::is_available();
         if (dev == "cuda" && !cuda)
             throw configError("training.torch_device", "CUDA was requested but this LibTorch has no usable CUDA device; use auto or cpu");
         device = (dev == "cuda" || (dev == "auto" && cuda)) ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
         deviceName = device.is_cuda() ? "cuda" : "cpu";
 
-        const QJsonObject l = config.value("lora").toObject();
-        autoRank = l.value("rank").isString();
-        lora.rank = autoRank ? 0 : l.value("rank").toInteger(8);
-        lora.alpha = l.value("alpha").toDouble(64);
-        lora.dropout = l.value("dropout").toDouble(0.1);
-        lora.targets.clear();
-        lora.modulesToSave.clear();
-        for (const auto& v : l.value("targets").toArray()) lora.targets << v.toString();
-        for (const auto& v : l.value("modules_to_save").toArray()) lora.modulesToSave << v.toString();
+        autoRank = ro.lora.autoRank;
+        lora = ro.lora.spec;
 
         ckptDir = opts.checkpointDir;
-        if (ckptDir.isEmpty()) ckptDir = config.value("checkpoint").toObject().value("dir").toString();
+        if (ckptDir.isEmpty()) ckptDir = ro.checkpoint.dir;
         // The fallback folder is named by the run's uuid, never by its name (names are data, not paths).
         if (ckptDir.isEmpty()) ckptDir = QDir::temp().filePath("hpt-run-" + runUuid);
         requireWritableFolder(ckptDir);
@@ -374,12 +262,12 @@ struct Trainer::Impl {
         const auto* st = dynamic_cast<const SampleTimes*>(data.get());
         timeUnit = st ? st->timeUnit() : std::string("sample");
         carve = carveValidation(tr.size(), st ? st->trainTimes() : torch::Tensor(),
-                                t.value("validation_fraction").toDouble(0), t.value("validation_gap").toInteger(0));
+                                t.validationFraction, t.validationGap);
         trainX = tr.x.index_select(0, carve.trainIndex).to(device);
         trainY = tr.y.index_select(0, carve.trainIndex).to(device);
         valX = tr.x.index_select(0, carve.valIndex).to(device);
         valY = tr.y.index_select(0, carve.valIndex).to(device);
-        if (t.value("target").toString("absolute") == "residual") {
+        if (t.target == "residual") {
             const QJsonValue pf = data->info().notes.value("persistence_feature");
             if (!pf.isDouble() || shape.outputs != shape.stations || pf.toInt() < 0 || pf.toInt() >= shape.features)
                 throw configError("training.target",
@@ -391,26 +279,25 @@ struct Trainer::Impl {
         }
         stepsPerEpoch = (trainX.size(0) + batchSize - 1) / batchSize;
         totalSteps = stepsPerEpoch * epochs;
-        const int64_t maxSteps = t.value("max_steps").toInteger(0);
-        if (maxSteps > 0) totalSteps = std::min(totalSteps, maxSteps);
+        if (t.maxSteps > 0) totalSteps = std::min(totalSteps, t.maxSteps);
         // A resumed checkpoint is checked before anything is built or recorded from it.
         if (!opts.resumeFrom.isEmpty())
             checkCheckpointState(resumeState, resumeFile,
                                  {stepsPerEpoch, std::max<int64_t>(epochs, resumeState.value("config").toObject()
                                                                                .value("training").toObject()
                                                                                .value("epochs").toInteger(0))});
-        sched = LrSchedule::fromJson(t, totalSteps);
+        sched = t.schedule;
+        sched.totalSteps = std::max<int64_t>(1, totalSteps);
 
-        idProbe = std::make_unique<IdProbe>(config.value("id").toObject(), lora.targets, trainX);
+        idProbe = std::make_unique<IdProbe>(ro.id, lora.targets, trainX);
         theta = createModel();
         stopPoint();
         probeShapes();
         checkLoraFits();
         stopPoint();
-        wcheck = std::make_unique<WeightDistanceCheck>(config.value("switching").toObject().value("tau_w").toDouble(0.01),
-                                                       monitoredLayers());
         if (!config.value("devices").toObject().isEmpty())
             coster = std::make_unique<StepCoster>(host, config.value("mapping").toObject(), config.value("devices").toObject());
+        costs = RunCosts(coster.get());
         if (autoRank) {
             torch::NoGradGuard ng;
             const auto params = theta->module().named_parameters(true);
@@ -418,12 +305,15 @@ struct Trainer::Impl {
                 startTargets[tname + ".weight"] = params[tname + ".weight"].detach().to(torch::kCPU).clone();
         }
         // The sizes pass here only for ranking; adapters keep a plain "q"/"v" name map.
-        if (ctl.phase() == Phase::Lora) {
+        const auto layers = SwitchingRule::monitoredLayers(
+            ro.switching, theta->attentionLayers(), config.value("model").toObject().value("name").toString().toStdString());
+        if (rule.phase() == Phase::Lora) {
+            rule.start(layers, nullptr);
             buildLoraCopy(nullptr);
             theta.reset();
         } else {
             optTheta = std::make_unique<FlatAdam>(theta->module(), adamOptions());
-            wcheck->start(theta->module());
+            rule.start(layers, &theta->module());
         }
     }
 
@@ -492,7 +382,7 @@ struct Trainer::Impl {
     // A fixed LoRA rank must fit every adapted layer (r ≤ min(in, out)); checked before step 1
     // rather than at the switch, hours later.
     void checkLoraFits() {
-        if (ctl.options().mode == "full") return;
+        if (ro.switching.mode == "full") return;
         const auto targets = adapterTargets(theta->module(), lora.targets);
         if (targets.empty()) {
             QStringList have;
@@ -518,24 +408,15 @@ struct Trainer::Impl {
 
     // ---- checkpoints -------------------------------------------------------
     QJsonObject stateJson() const {
-        // Device totals so far, so that a resumed run's modeled cost covers the whole run.
-        QJsonObject cost, perPhase, timePerPhase;
-        for (const auto& [role, c] : costTotal) cost.insert(QString::fromStdString(role), costJson(c));
-        for (const auto& [ph, m] : costPerPhase) {
-            QJsonObject o;
-            for (const auto& [role, c] : m) o.insert(QString::fromStdString(role), costJson(c));
-            perPhase.insert(QString::fromStdString(ph), o);
-        }
-        for (const auto& [ph, t] : modeledSecondsPerPhase) timePerPhase.insert(QString::fromStdString(ph), t);
-        return {{"format", 1}, {"cost", cost}, {"cost_per_phase", perPhase}, {"modeled_time_s", modeledSeconds},
-                {"modeled_time_s_per_phase", timePerPhase}, {"config", config}, {"step", qint64(step)}, {"epoch", epoch},
+        QJsonObject s{{"format", 1}, {"config", config}, {"step", qint64(step)}, {"epoch", epoch},
                 {"batch_in_epoch", qint64(batchInEpoch)}, {"lr", lr}, {"switch_step", qint64(switchStep)},
-                {"dual_step", qint64(dualStep)}, {"lora_rank", qint64(lora.rank)},
-                {"controller", ctl.state()}, {"plateau_averages", toArray(plateau.averages_)},
-                {"plateau_sum", plateau.sum_}, {"plateau_count", qint64(plateau.count_)},
-                {"weight_distances", toArray(wcheck->distances_)}, {"wall_s", wall()}, {"device", deviceName},
-                {"has_theta", bool(theta)}, {"has_theta_prime", bool(thetaP)}, {"lr_scale", lrScale},
-                {"rollbacks", rollbacks}, {"run_uuid", runUuid}, {"config_sha256", configSha256(config)}};
+                {"dual_step", qint64(dualStep)}, {"lora_rank", qint64(lora.rank)}, {"wall_s", wall()}, {"device", deviceName},
+                {"has_theta", bool(theta)}, {"has_theta_prime", bool(thetaP)}, {"run_uuid", runUuid}, {"config_sha256", configSha256(config)}};
+        // The switching rule's and the cost books' keys sit at the top level (format 1); device totals
+        // so far make a resumed run's modeled cost cover the whole run.
+        for (const QJsonObject& part : {rule.state(), costs.state(), div.state()})
+            for (auto it = part.begin(); it != part.end(); ++it) s.insert(it.key(), it.value());
+        return s;
     }
 
     void writeCheckpoint(const char* why) {
@@ -553,7 +434,7 @@ struct Trainer::Impl {
                             .arg(step).arg(QString::fromUtf8(e.what()), ckptDir)
                             .toStdString());
         }
-        emitEvent("checkpoint", {{"reason", why}, {"dir", ckptDir}, {"phase", toString(ctl.phase())}});
+        emitEvent("checkpoint", {{"reason", why}, {"dir", ckptDir}, {"phase", toString(rule.phase())}});
     }
 
     void writeCheckpointFile() {
@@ -568,7 +449,7 @@ struct Trainer::Impl {
                 for (const auto& b : thetaP->module().named_buffers(true)) a.write("thetap." + b.key(), b.value().cpu(), true);
                 optP->save(a, "opt_thetap");
             }
-            if (wcheck->previous_.defined()) a.write("weight_snapshot", wcheck->previous_.cpu());
+            if (rule.weightSnapshot().defined()) a.write("weight_snapshot", rule.weightSnapshot().cpu());
             for (const auto& [n, w] : startTargets) a.write("start_target." + n, w);
             auto gen = at::detail::getDefaultCPUGenerator();
             std::lock_guard<std::mutex> lock(gen.mutex());
@@ -578,7 +459,7 @@ struct Trainer::Impl {
 
     void resume() {
         const QString file = loadCheckpoint(opts.resumeFrom, false);
-        emitEvent("resume", {{"from", file}, {"step", qint64(step)}, {"phase", toString(ctl.phase())}});
+        emitEvent("resume", {{"from", file}, {"step", qint64(step)}, {"phase", toString(rule.phase())}});
     }
 
     // Restores everything a checkpoint holds. rollback: the same run goes back to its last good
@@ -607,23 +488,10 @@ struct Trainer::Impl {
             theta.reset();
             optTheta.reset();
         } else {
-            lrScale = s.value("lr_scale").toDouble(1);
-            rollbacks = s.value("rollbacks").toInt(0);
+            div.restore(s);
             // Device totals continue from the checkpoint (a rollback keeps its own: the steps it
-            // discards were paid for). Checkpoints from before they were stored start from zero.
-            costTotal.clear();
-            costPerPhase.clear();
-            modeledSecondsPerPhase.clear();
-            const QJsonObject cost = s.value("cost").toObject(), perPhase = s.value("cost_per_phase").toObject();
-            for (auto it = cost.begin(); it != cost.end(); ++it) costTotal[it.key().toStdString()] = costFromJson(it.value().toObject());
-            for (auto ph = perPhase.begin(); ph != perPhase.end(); ++ph) {
-                const QJsonObject m = ph.value().toObject();
-                for (auto it = m.begin(); it != m.end(); ++it)
-                    costPerPhase[ph.key().toStdString()][it.key().toStdString()] = costFromJson(it.value().toObject());
-            }
-            modeledSeconds = s.value("modeled_time_s").toDouble(0);
-            const QJsonObject tp = s.value("modeled_time_s_per_phase").toObject();
-            for (auto it = tp.begin(); it != tp.end(); ++it) modeledSecondsPerPhase[it.key().toStdString()] = it.value().toDouble();
+            // discards were paid for).
+            costs.restore(s);
         }
         step = s.value("step").toInteger();
         epoch = s.value("epoch").toInt();
@@ -631,11 +499,6 @@ struct Trainer::Impl {
         lr = s.value("lr").toDouble();
         switchStep = s.value("switch_step").toInteger(-1);
         dualStep = s.value("dual_step").toInteger(-1);
-        ctl.restore(s.value("controller").toObject());
-        plateau.averages_ = fromArray(s.value("plateau_averages"));
-        plateau.sum_ = s.value("plateau_sum").toDouble();
-        plateau.count_ = s.value("plateau_count").toInteger();
-        wcheck->distances_ = fromArray(s.value("weight_distances"));
         if (!rollback) priorWall = s.value("wall_s").toDouble();
         auto& a = ck.tensors;
         torch::NoGradGuard ng;
@@ -679,10 +542,10 @@ struct Trainer::Impl {
         torch::Tensor snap;
         try {
             a.read("weight_snapshot", snap);
-            wcheck->previous_ = snap.to(torch::kFloat64);
         } catch (const c10::Error&) {
-            wcheck->previous_ = torch::Tensor();
+            snap = torch::Tensor();  // none taken yet (the "lora" baseline)
         }
+        rule.restore(s, snap);
         torch::Tensor rng;
         a.read("rng.cpu", rng);
         auto gen = at::detail::getDefaultCPUGenerator();
@@ -697,51 +560,26 @@ struct Trainer::Impl {
         loss.backward();
         StepResult r;
         r.loss = loss.item<double>();
-        if (maxGradNorm > 0 || gradClip > 0) r.gradNorm = opt.gradNorm();
+        if (div.watchesGradNorm() || gradClip > 0) r.gradNorm = opt.gradNorm();
         // Clipping (training.grad_clip) acts after the divergence check has seen the raw norm.
         if (gradClip > 0 && std::isfinite(r.gradNorm) && r.gradNorm > gradClip) opt.scaleGrad(gradClip / r.gradNorm);
-        if (divergence(r).isEmpty()) opt.step(lr);
+        if (div.why(r).isEmpty()) opt.step(lr);
         else opt.zeroGrad();
         return r;
-    }
-
-    // Why a step counts as diverged ("" when it does not): a NaN/Inf loss, or a global gradient
-    // norm above divergence.max_grad_norm (a NaN norm counts too).
-    QString divergence(const StepResult& r) const {
-        if (!std::isfinite(r.loss)) return QString("loss became %1").arg(r.loss);
-        if (maxGradNorm > 0 && !(r.gradNorm <= maxGradNorm))
-            return QString("gradient norm %1 exceeds divergence.max_grad_norm = %2").arg(r.gradNorm).arg(maxGradNorm);
-        return {};
     }
 
     // The divergence policy: stop (Diverged, exit 5), or roll back to the last checkpoint with a
     // smaller learning rate. Returns normally only after a rollback.
     void onDivergence(const char* which, const QString& why, const StepResult& r) {
-        const bool roll = divPolicy == "rollback" && rollbacks < maxRollbacks;
-        emitEvent("diverged", {{"loss", which}, {"value", finiteOrText(r.loss)}, {"grad_norm", finiteOrText(r.gradNorm)},
-                               {"max_grad_norm", maxGradNorm}, {"reason", QString("the %1 %2").arg(which, why)},
-                               {"phase", toString(ctl.phase())}, {"checkpoint_dir", ckptDir}, {"policy", divPolicy},
-                               {"action", roll ? "rollback" : "stop"}, {"rollbacks", rollbacks}});
-        if (!roll) {
-            QString msg = QString("the %1 %2 at step %3 (epoch %4) in the %5 phase")
-                              .arg(which, why).arg(step).arg(epoch + 1).arg(toString(ctl.phase()));
-            if (divPolicy == "rollback")
-                msg += QString(", after %1 rollback(s) (divergence.max_rollbacks = %2)").arg(rollbacks).arg(maxRollbacks);
-            msg += QString("; lower training.lr or check the data for extreme values, then resume from the last good "
-                           "checkpoint in %1").arg(ckptDir);
-            throw Error(ErrorKind::Diverged, QString("step %1").arg(step).toStdString(), msg.toStdString());
-        }
+        emitEvent("diverged", div.divergedEvent(which, why, r, rule.phase(), ckptDir));
+        if (!div.rollsBack()) throw div.stopError(which, why, step, epoch, rule.phase(), ckptDir);
         const int64_t fromStep = step;
         const double fromLr = lr;
-        ++rollbacks;
         const QString file = loadCheckpoint(ckptDir, true);
-        lrScale *= lrFactor;
-        lr = sched.at(step + 1, epoch) * lrScale;
+        div.rolledBack();
+        lr = sched.at(step + 1, epoch) * div.lrScale();
         refreshTraces();
-        emitEvent("rollback", {{"from_step", qint64(fromStep)}, {"to_step", qint64(step)}, {"checkpoint", file},
-                               {"reason", QString("the %1 %2").arg(which, why)}, {"lr_from", fromLr}, {"lr_to", lr},
-                               {"lr_factor", lrFactor}, {"rollback", rollbacks}, {"max_rollbacks", maxRollbacks},
-                               {"phase", toString(ctl.phase())}});
+        emitEvent("rollback", div.rollbackEvent(fromStep, step, file, which, why, fromLr, lr, rule.phase()));
         metric("lr", lr);
     }
 
@@ -760,37 +598,10 @@ struct Trainer::Impl {
         throw Error(ErrorKind::Store, f.where(), bareMessage(f) + saved.toStdString());
     }
 
-    void addCosts(Phase p) {
-        if (!coster) return;
-        auto add = [&](const std::map<std::string, Cost>& m) {
-            for (const auto& [role, c] : m) {
-                costTotal[role] += c;
-                costPerPhase[toString(p)][role] += c;
-            }
-        };
-        std::map<std::string, Cost> stepRoles;  // in DUAL, Θ's and Θ′'s work on each role
-        if (theta && p != Phase::Lora)
-            for (const auto& [role, c] : coster->stepCost(traceTheta, p)) stepRoles[role] += c;
-        if (thetaP)
-            for (const auto& [role, c] : coster->stepCost(traceP, p)) stepRoles[role] += c;
-        add(stepRoles);
-        double stepS = 0;
-        for (const auto& [role, c] : stepRoles) stepS = coster->mapping().overlap() ? std::max(stepS, c.seconds) : stepS + c.seconds;
-        addModeledTime(p, stepS);
-    }
-    // Cumulative device totals, overall and per phase ("device.<role>.<PHASE>.energy_j"): the live
-    // view's per-phase bars read the latter, so they equal final.devices_per_phase however sparse the samples.
+    // Cumulative device totals as metrics: the live view's per-phase bars read them, so they
+    // equal final.devices_per_phase however sparse the samples.
     void sampleDevices() {
-        for (const auto& [role, c] : costTotal) {
-            metric("device." + role + ".time_s", c.seconds);
-            metric("device." + role + ".energy_j", c.joules);
-            metric("device." + role + ".writes", c.cellWrites);
-        }
-        for (const auto& [ph, m] : costPerPhase)
-            for (const auto& [role, c] : m) {
-                metric("device." + role + "." + ph + ".time_s", c.seconds);
-                metric("device." + role + "." + ph + ".energy_j", c.joules);
-            }
+        costs.sample([&](const std::string& key, double v) { metric(key, v); });
     }
     Trace traceTheta, traceP;
     void refreshTraces() {
@@ -811,55 +622,44 @@ struct Trainer::Impl {
         writeCheckpoint("phase change");
     }
 
+    // The switching rule judges the step; the trainer builds or drops models as it decides.
     void afterStep(double lossFull, double lossLora) {
-        const Phase before = ctl.phase();
-        if (before == Phase::Full) plateau.addLoss(lossFull);
-        if (ctl.checkDue(step)) {
-            const auto pv = plateau.check();
-            const auto wv = wcheck->check(theta->module());
-            QJsonObject pj = pv.toJson(), wj = wv.toJson();
-            QJsonArray layers;
-            for (const auto& l : wcheck->layers()) layers.append(QString::fromStdString(l));
-            wj.insert("layers", layers);
-            emitEvent("plateau_check", pj);
-            emitEvent("weight_check", wj);
-            if (ctl.onCheck(pv, wv) == SwitchAction::EnterDual) {
-                buildLoraCopy(theta.get());
-                dualStep = step;
-                onPhaseChange(before, Phase::Dual, "plateau check and weight-distance check hold");
-            }
-        } else if (before == Phase::Dual && ctl.addDualLosses(lossFull, lossLora)) {
-            const auto r = tTest(ctl.windowFull(), ctl.windowLora(), ctl.options().alpha, ctl.options().welch);
-            const SwitchAction act = ctl.onTTest(r);
-            emitEvent("ttest", {{"t", r.t}, {"p", r.p}, {"df", r.df}, {"critical", r.critical}, {"alpha", r.alpha},
-                                {"welch", r.welch}, {"mean_full", r.meanA}, {"mean_lora", r.meanB},
-                                {"n", qint64(ctl.options().ttestWindow)}, {"significant", r.significant},
-                                {"decision", toString(act)}, {"attempt", ctl.dualAttempts()}});
-            if (act == SwitchAction::EnterLora) {
-                theta.reset();
-                optTheta.reset();
-                switchStep = step;
-                onPhaseChange(Phase::Dual, Phase::Lora, "t-test: no significant difference between the loss streams");
-            } else if (act == SwitchAction::RebuildAdapters) {
-                buildLoraCopy(theta.get());
-                refreshTraces();
-                emitEvent("adapter", {{"action", "rebuild"}, {"reason", "t-test found a significant difference"},
-                                      {"adapter", lastAdapter}});
-            } else if (act == SwitchAction::GiveUpDual) {
-                thetaP.reset();
-                optP.reset();
-                onPhaseChange(Phase::Dual, Phase::Full, "maximum DUAL attempts reached; staying FULL",
-                              {{"attempts", ctl.dualAttempts()}});
-            }
+        const SwitchStep sw = rule.afterStep(step, lossFull, lossLora, theta ? &theta->module() : nullptr);
+        for (const auto& [type, payload] : sw.events) emitEvent(type, payload);
+        switch (sw.action) {
+        case SwitchAction::EnterDual:
+            buildLoraCopy(theta.get());
+            dualStep = step;
+            onPhaseChange(Phase::Full, Phase::Dual, "plateau check and weight-distance check hold");
+            break;
+        case SwitchAction::EnterLora:
+            theta.reset();
+            optTheta.reset();
+            switchStep = step;
+            onPhaseChange(Phase::Dual, Phase::Lora, "t-test: no significant difference between the loss streams");
+            break;
+        case SwitchAction::RebuildAdapters:
+            buildLoraCopy(theta.get());
+            refreshTraces();
+            emitEvent("adapter", {{"action", "rebuild"}, {"reason", "t-test found a significant difference"},
+                                  {"adapter", lastAdapter}});
+            break;
+        case SwitchAction::GiveUpDual:
+            thetaP.reset();
+            optP.reset();
+            onPhaseChange(Phase::Dual, Phase::Full, "maximum DUAL attempts reached; staying FULL",
+                          {{"attempts", rule.dualAttempts()}});
+            break;
+        case SwitchAction::None: break;
         }
     }
 
     // The rate of the step after the current one (training.lr_schedule), times the rollback scale.
-    double lrAt(int e) const { return sched.at(step + 1, e) * lrScale; }
+    double lrAt(int e) const { return sched.at(step + 1, e) * div.lrScale(); }
 
     // ---- validation ----------------------------------------------------------
     // The model that would be tested if the run ended now: Θ′ in LORA, else Θ.
-    Model* current() const { return ctl.phase() == Phase::Lora && thetaP ? thetaP.get() : theta ? theta.get() : thetaP.get(); }
+    Model* current() const { return rule.phase() == Phase::Lora && thetaP ? thetaP.get() : theta ? theta.get() : thetaP.get(); }
 
     // Validation loss (normalised MSE, as the training loss) of the current model, as the
     // metric "val_loss"; with keep_best, the best weights so far are kept in memory.
@@ -906,7 +706,7 @@ struct Trainer::Impl {
         p.totalSteps = totalSteps;
         p.epoch = epoch + 1;
         p.epochs = epochs;
-        p.phase = toString(ctl.phase());
+        p.phase = toString(rule.phase());
         p.loss = lastLoss;
         const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
         const int64_t done = step - startStep;
@@ -920,14 +720,14 @@ struct Trainer::Impl {
         f.insert("status", status);
         f.insert("steps", qint64(step));
         f.insert("epochs_completed", epoch);
-        f.insert("phase", toString(ctl.phase()));
+        f.insert("phase", toString(rule.phase()));
         f.insert("switch_step", qint64(switchStep));
         f.insert("dual_step", qint64(dualStep));
-        f.insert("dual_attempts", ctl.dualAttempts());
+        f.insert("dual_attempts", rule.dualAttempts());
         f.insert("wall_s", wall());
         f.insert("torch_device", deviceName);
         f.insert("checkpoint_dir", ckptDir);
-        f.insert("target", config.value("training").toObject().value("target").toString("absolute"));
+        f.insert("target", ro.training.target);
         if (valX.size(0) > 0) {
             QJsonObject v = carve.toJson(timeUnit);
             v.insert("final_loss", finiteOrText(lastVal));
@@ -945,20 +745,11 @@ struct Trainer::Impl {
             f.insert("parameters", qint64(countParameters(best->module())));
             f.insert("test", evaluate(*best, *data, 256, residualFeature, &self.stop_));
         }
-        QJsonObject dev, per;
-        for (const auto& [role, c] : costTotal) dev.insert(QString::fromStdString(role), costJson(c));
-        for (const auto& [ph, m] : costPerPhase) {
-            QJsonObject o;
-            for (const auto& [role, c] : m) o.insert(QString::fromStdString(role), costJson(c));
-            per.insert(QString::fromStdString(ph), o);
-        }
-        f.insert("devices", dev);
-        f.insert("devices_per_phase", per);
+        f.insert("devices", costs.devicesJson());
+        f.insert("devices_per_phase", costs.devicesPerPhaseJson());
         if (coster) {
-            QJsonObject tp;
-            for (const auto& [ph, t] : modeledSecondsPerPhase) tp.insert(QString::fromStdString(ph), t);
-            f.insert("modeled_time_s", modeledSeconds);
-            f.insert("modeled_time_s_per_phase", tp);
+            f.insert("modeled_time_s", costs.modeledSeconds());
+            f.insert("modeled_time_s_per_phase", costs.modeledSecondsPerPhaseJson());
             f.insert("overlap", coster->mapping().overlap());
         }
         if (coster) f.insert("reram_wear", coster->wear());
@@ -993,7 +784,7 @@ struct Trainer::Impl {
         rs.uuid = runUuid.toStdString();
         refreshTraces();
         if (opts.resumeFrom.isEmpty()) {
-            enterPhaseCosts(ctl.phase());
+            enterPhaseCosts(rule.phase());
             // Before the run is recorded, so every run in the store has a checkpoint to resume
             // from (a kill during this write leaves neither), and rollback has a good state to go
             // back to before the first periodic checkpoint.
@@ -1003,12 +794,12 @@ struct Trainer::Impl {
         if (!opts.resumeFrom.isEmpty()) resume();
         refreshTraces();
         startStep = step;
-        emitEvent("start", {{"phase", toString(ctl.phase())}, {"total_steps", qint64(totalSteps)},
+        emitEvent("start", {{"phase", toString(rule.phase())}, {"total_steps", qint64(totalSteps)},
                             {"steps_per_epoch", qint64(stepsPerEpoch)}, {"torch_device", deviceName},
                             {"train_samples", qint64(trainX.size(0))}, {"validation", carve.toJson(timeUnit)},
                             {"lr_schedule", sched.kind}, {"target", residualFeature >= 0 ? "residual" : "absolute"},
                             {"parameters", qint64(countParameters((theta ? theta : thetaP)->module()))},
-                            {"monitored_layers", [&] { QJsonArray a; for (auto& l : wcheck->layers()) a.append(QString::fromStdString(l)); return a; }()}});
+                            {"monitored_layers", [&] { QJsonArray a; for (auto& l : rule.layers()) a.append(QString::fromStdString(l)); return a; }()}});
 
         const int64_t n = trainX.size(0);
         auto next = Clock::now();
@@ -1046,7 +837,7 @@ struct Trainer::Impl {
                 const torch::Tensor idx = perm.slice(0, b0, b1);
                 const torch::Tensor x = trainX.index_select(0, idx), y = trainY.index_select(0, idx);
                 ++step;
-                const Phase ph = ctl.phase();
+                const Phase ph = rule.phase();
                 double lf = NAN, ll = NAN;
                 QString why;
                 const char* which = "full";
@@ -1054,12 +845,12 @@ struct Trainer::Impl {
                 if (ph != Phase::Lora) {
                     r = trainStep(*theta, *optTheta, x, y);
                     lf = r.loss;
-                    why = divergence(r);
+                    why = div.why(r);
                 }
                 if (why.isEmpty() && ph != Phase::Full) {
                     r = trainStep(*thetaP, *optP, x, y);
                     ll = r.loss;
-                    why = divergence(r);
+                    why = div.why(r);
                     which = "LoRA";
                 }
                 if (!why.isEmpty()) {
@@ -1071,7 +862,7 @@ struct Trainer::Impl {
                 if (ph != Phase::Full) metric("loss.lora", ll);
                 metric("step_ms", std::chrono::duration<double, std::milli>(Clock::now() - ts).count());
                 faultPoint(fault::kStep);
-                addCosts(ph);
+                costs.step(ph, theta ? &traceTheta : nullptr, thetaP ? &traceP : nullptr);
                 if (idProbe->enabled()) {
                     idProbe->afterStep(step, ph == Phase::Lora ? *thetaP : *theta);
                     for (auto& m : idProbe->poll(wall())) pending.push_back(std::move(m));
@@ -1126,9 +917,9 @@ Trainer::Trainer(const PluginHost& host, const QJsonObject& resolvedConfig, RunS
             if (given.contains(k)) t.insert(k, given.value(k));
         stored.insert("training", t);
         impl_->config = stored;
-        impl_->ctl = PhaseController(SwitchingOptions::fromJson(stored.value("switching").toObject()));
-        // The plateau check continues with the checkpoint's τ_loss and rule, like the controller.
-        impl_->plateau = Impl::plateauFrom(stored);
+        impl_->ro = RunOptions::fromResolved(stored);
+        // The switching rule (τ_loss, plateau rule, τ_w, windows) continues with the checkpoint's options.
+        impl_->rule = SwitchingRule(impl_->ro.switching);
         if (options.checkpointDir.isEmpty()) impl_->opts.checkpointDir = options.resumeFrom;
     }
     if (impl_->runUuid.isEmpty()) impl_->runUuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -1191,7 +982,7 @@ RunStatus Trainer::run() {
     }
     final_ = QJsonObject{{"status", "failed"}, {"error", error_->what()}, {"error_kind", kinds[int(error_->kind())]},
                          {"where", QString::fromStdString(error_->where())}, {"steps", qint64(d.step)},
-                         {"phase", toString(d.ctl.phase())}, {"checkpoint_dir", d.ckptDir}};
+                         {"phase", toString(d.rule.phase())}, {"checkpoint_dir", d.ckptDir}};
     d.sink.runFinished(RunStatus::Failed, final_);
     return RunStatus::Failed;
 }

@@ -25,11 +25,17 @@ public:
     ConvergenceVerdict check(torch::nn::Module& model);
     const std::vector<std::string>& layers() const { return layers_; }
 
-    // State for checkpoints.
-    std::vector<double> distances_;
-    torch::Tensor previous_;
+    // State for checkpoints: the distances so far and the last snapshot.
+    const std::vector<double>& distances() const { return distances_; }
+    const torch::Tensor& previous() const { return previous_; }
+    void restore(std::vector<double> distances, torch::Tensor previous) {
+        distances_ = std::move(distances);
+        previous_ = std::move(previous);
+    }
 
 private:
+    std::vector<double> distances_;
+    torch::Tensor previous_;
     double tau_;
     std::vector<std::string> layers_;
 };

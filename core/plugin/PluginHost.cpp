@@ -78,84 +78,129 @@ static bool parseIid(const QString& iid, PluginKind* kind, int* api) {
     return false;
 }
 
+const char* toString(PluginState s) {
+    switch (s) {
+    case PluginState::Invalid: return "invalid";
+    case PluginState::Read: return "read";
+    case PluginState::Resolved: return "resolved";
+    case PluginState::Loaded: return "loaded";
+    case PluginState::Initialized: return "initialized";
+    }
+    return "?";
+}
+
+QString PluginSpec::describe() const {
+    if (state == PluginState::Invalid || name.isEmpty()) return file;
+    return QString("%1 plugin '%2'%3 (%4)").arg(toString(kind), name, version.isEmpty() ? "" : " " + version, file);
+}
+
 bool PluginHost::loadFile(const QString& file) {
     const QString abs = QFileInfo(file).absoluteFilePath();
-    for (const auto& r : loaded_)
-        if (r.file == abs) return true;
-    auto reject = [&](const QString& why) {
-        rejected_.push_back({abs, why});
+    for (const auto& s : specs_)
+        if (s.file == abs) return s.usable();
+    PluginSpec spec;
+    spec.file = abs;
+    // Every outcome is kept: the spec records the state reached and, on failure, why.
+    auto stop = [&](const QString& why) {
+        spec.error = why;
+        specs_.push_back(spec);
         return false;
     };
     auto loader = std::make_unique<QPluginLoader>(abs);
     const QJsonObject raw = loader->metaData();
-    if (raw.isEmpty()) return reject("not a Qt plugin (" + loader->errorString() + ")");
+    if (raw.isEmpty()) return stop("not a Qt plugin (" + loader->errorString() + ")");
     const QString iid = raw.value("IID").toString();
-    PluginKind kind;
-    int api = 0;
-    if (!parseIid(iid, &kind, &api)) return reject("not an HpT plugin (interface '" + iid + "')");
-    if (api != kApiVersion)
-        return reject(QString("built against plugin API %1, this host speaks API %2; rebuild the plugin against "
-                              "the current SDK")
-                          .arg(api)
-                          .arg(kApiVersion));
+    if (!parseIid(iid, &spec.kind, &spec.api)) return stop("not an HpT plugin (interface '" + iid + "')");
     const QJsonObject meta = raw.value("MetaData").toObject();
-    PluginRecord rec;
-    rec.kind = kind;
-    rec.api = api;
-    rec.file = abs;
-    rec.meta = meta;
-    rec.name = meta.value("name").toString();
-    rec.version = meta.value("version").toString();
-    rec.description = meta.value("description").toString();
-    if (rec.name.isEmpty()) return reject("metadata has no \"name\"; add it to the plugin's JSON file");
-    if (rec.version.isEmpty()) return reject("metadata has no \"version\"; add it to the plugin's JSON file");
-    if (meta.value("api").toInt(api) != api)
-        return reject(QString("metadata says api %1 but the interface is API %2").arg(meta.value("api").toInt()).arg(api));
-    if (const auto* other = find(kind, rec.name))
-        return reject(QString("duplicate %1 plugin '%2' (already loaded from %3)").arg(toString(kind), rec.name, other->file));
-    rec.params = parseParamSpecs(meta.value("parameters").toArray());
+    spec.meta = meta;
+    spec.name = meta.value("name").toString();
+    spec.version = meta.value("version").toString();
+    spec.description = meta.value("description").toString();
+    spec.state = PluginState::Read;
+
+    if (spec.api != kApiVersion)
+        return stop(QString("built against plugin API %1, this host speaks API %2; rebuild the plugin against "
+                            "the current SDK")
+                        .arg(spec.api)
+                        .arg(kApiVersion));
+    if (spec.name.isEmpty()) return stop("metadata has no \"name\"; add it to the plugin's JSON file");
+    if (spec.version.isEmpty()) return stop("metadata has no \"version\"; add it to the plugin's JSON file");
+    if (meta.value("api").toInt(spec.api) != spec.api)
+        return stop(QString("metadata says api %1 but the interface is API %2").arg(meta.value("api").toInt()).arg(spec.api));
+    if (const auto* other = find(spec.kind, spec.name))
+        return stop(QString("duplicate %1 plugin '%2' (already loaded from %3)").arg(toString(spec.kind), spec.name, other->file));
+    spec.params = parseParamSpecs(meta.value("parameters").toArray());
+    spec.state = PluginState::Resolved;
 
     // instance() runs the plugin's constructor: its exception is this plugin's failure, not the host's.
     QObject* obj = nullptr;
     try {
         obj = loader->instance();
     } catch (const std::exception& e) {
-        return reject(QString("its constructor threw: %1").arg(QString::fromUtf8(e.what())));
+        return stop(QString("its constructor threw: %1").arg(QString::fromUtf8(e.what())));
     } catch (...) {
-        return reject("its constructor threw a non-standard exception");
+        return stop("its constructor threw a non-standard exception");
     }
-    if (!obj) return reject("could not be loaded: " + loader->errorString());
-    const bool ok = (kind == PluginKind::Model && qobject_cast<ModelPlugin*>(obj)) ||
-                    (kind == PluginKind::Dataset && qobject_cast<DatasetPlugin*>(obj)) ||
-                    (kind == PluginKind::Device && qobject_cast<DevicePlugin*>(obj));
-    if (!ok) return reject(QString("declares %1 but does not implement hpt::%2Plugin").arg(iid, toString(kind)));
-    rec.instance = obj;
-    loaded_.push_back(rec);
+    if (!obj) return stop("could not be loaded: " + loader->errorString());
+    spec.state = PluginState::Loaded;
+    const bool ok = (spec.kind == PluginKind::Model && qobject_cast<ModelPlugin*>(obj)) ||
+                    (spec.kind == PluginKind::Dataset && qobject_cast<DatasetPlugin*>(obj)) ||
+                    (spec.kind == PluginKind::Device && qobject_cast<DevicePlugin*>(obj));
+    if (!ok) return stop(QString("declares %1 but does not implement hpt::%2Plugin").arg(iid, toString(spec.kind)));
+    spec.instance = obj;
+    spec.state = PluginState::Initialized;
+    specs_.push_back(spec);
     loaders_.push_back(std::move(loader));
     return true;
 }
 
-const PluginRecord* PluginHost::find(PluginKind kind, const QString& name) const {
-    for (const auto& r : loaded_)
-        if (r.kind == kind && r.name == name) return &r;
+std::vector<PluginSpec> PluginHost::loaded() const {
+    std::vector<PluginSpec> out;
+    for (const auto& s : specs_)
+        if (s.usable()) out.push_back(s);
+    return out;
+}
+
+std::vector<PluginSpec> PluginHost::failed() const {
+    std::vector<PluginSpec> out;
+    for (const auto& s : specs_)
+        if (!s.usable()) out.push_back(s);
+    return out;
+}
+
+const PluginSpec* PluginHost::find(PluginKind kind, const QString& name) const {
+    for (const auto& s : specs_)
+        if (s.usable() && s.kind == kind && s.name == name) return &s;
     return nullptr;
+}
+
+const PluginSpec* PluginHost::failedSpec(PluginKind kind, const QString& name) const {
+    // The metadata is read before anything can fail past Invalid, so the name is the plugin's own, not a guess.
+    for (const auto& s : specs_)
+        if (!s.usable() && s.state != PluginState::Invalid && s.kind == kind && s.name == name) return &s;
+    return nullptr;
+}
+
+QString PluginHost::failureNote(PluginKind kind, const QString& name) const {
+    const PluginSpec* s = failedSpec(kind, name);
+    if (!s) return QString();
+    return QString("; %1 stopped at state '%2': %3").arg(s->describe(), toString(s->state), s->errorString());
 }
 
 QStringList PluginHost::names(PluginKind kind) const {
     QStringList out;
-    for (const auto& r : loaded_)
-        if (r.kind == kind) out << r.name;
+    for (const auto& s : specs_)
+        if (s.usable() && s.kind == kind) out << s.name;
     return out;
 }
 
-const PluginRecord& PluginHost::require(PluginKind kind, const QString& name) const {
+const PluginSpec& PluginHost::require(PluginKind kind, const QString& name) const {
     if (const auto* r = find(kind, name)) return *r;
     const QStringList avail = names(kind);
     const QString hint = nearestName(name, avail);
-    QString why = QString("no %1 plugin named '%2'%3; loaded: %4")
+    QString why = QString("no %1 plugin named '%2'%3; loaded: %4%5")
                       .arg(toString(kind), name, hint.isEmpty() ? "" : QString(" (did you mean '%1'?)").arg(hint),
-                           avail.isEmpty() ? "none" : avail.join(", "));
-    for (const auto& r : rejected_) why += QString("\n  rejected %1: %2").arg(r.file, r.reason);
+                           avail.isEmpty() ? "none" : avail.join(", "), failureNote(kind, name));
     throw pluginError(name.toStdString(), why.toStdString());
 }
 

@@ -1,10 +1,15 @@
 #include "store/FileCheck.h"
 
+#include "store/Sqlite.h"
 #include "store/Store.h"
 
 #include <QFile>
 #include <QFileInfo>
+#include <QUrl>
+
+#include <cerrno>
 #include <cstring>
+#include <unistd.h>
 
 namespace hpt::filecheck {
 
@@ -56,6 +61,53 @@ Header inspect(const QString& path) {
                                   .arg(ps)
                                   .arg(h.pageCount * int64_t(ps)));
     return h;
+}
+
+Probe probe(const QString& path) {
+    // Without a pending write-ahead log the main file is the whole truth: open it immutable,
+    // which takes no locks and creates no -wal/-shm files beside it.
+    const bool walPending = QFileInfo(path + "-wal").size() > 0;
+    const QByteArray name = walPending ? path.toUtf8()
+                                       : (QUrl::fromLocalFile(path).toString(QUrl::FullyEncoded) + "?immutable=1").toUtf8();
+    sqlite3* db = nullptr;
+    const int rc = sqlite3_open_v2(name.constData(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+    Probe p;
+    try {
+        if (rc != SQLITE_OK) sqlite::fail(db, path, "opening");
+        p.tables = sqlite::queryInt(db, path, "SELECT count(*) FROM sqlite_master");
+        p.version = int(sqlite::queryInt(db, path, "PRAGMA user_version"));
+        p.appId = sqlite::queryInt(db, path, "PRAGMA application_id");
+    } catch (...) {
+        sqlite3_close_v2(db);
+        throw;
+    }
+    sqlite3_close_v2(db);
+    if (p.appId != Store::kApplicationId && !(p.appId == 0 && p.tables == 0 && p.version == 0))
+        throwStoreError(path, QString("is an SQLite database but not an HpT run store (application_id %1, %2 tables); "
+                                      "give --store a run store or a new file name.")
+                                  .arg(p.appId)
+                                  .arg(p.tables));
+    if (p.version > Store::kSchemaVersion)
+        throwStoreError(path, QString("was written by a newer HpT Workbench (store schema v%1; this program reads up to "
+                                      "v%2). It was not modified; open it with a newer hpt.")
+                                  .arg(p.version)
+                                  .arg(Store::kSchemaVersion));
+    return p;
+}
+
+// Writing needs the file and its folder (SQLite creates FILE-wal and FILE-shm beside it). Said
+// up front, so a read-only store is refused untouched instead of failing half-way into a run.
+void requireWritable(const QString& path, bool exists) {
+    const QString dir = QFileInfo(path).absolutePath();
+    if (exists && ::access(QFile::encodeName(path).constData(), W_OK) != 0)
+        throwStoreError(path, QString("is read-only (%1), so no run can be recorded in it. Make it writable (chmod u+w %2) "
+                                      "or pass --store with another file; hpt runs and hpt export read it as it is.")
+                                  .arg(QString::fromLocal8Bit(std::strerror(errno)), path));
+    if (::access(QFile::encodeName(dir).constData(), W_OK | X_OK) != 0)
+        throwStoreError(path, QString("its folder %1 is not writable (%2); SQLite keeps its write-ahead log beside the "
+                                      "store. Make the folder writable (chmod u+w %1) or pass --store with a file in a "
+                                      "writable folder.")
+                                  .arg(dir, QString::fromLocal8Bit(std::strerror(errno))));
 }
 
 }  // namespace hpt::filecheck

@@ -5,6 +5,7 @@
 #include "store/FileCheck.h"
 #include "store/Schema.h"
 #include "store/Sqlite.h"
+#include "store/StoreInternal.h"
 #include "store/WriterLiveness.h"
 #include "util/RuntimeInfo.h"
 
@@ -34,6 +35,7 @@
 namespace hpt {
 
 using sqlite::Stmt;
+using namespace storeinternal;
 
 void throwStoreError(const QString& path, const QString& message) {
     throw Error(ErrorKind::Store, path.toStdString(), message.toStdString());
@@ -57,65 +59,6 @@ double secondsBetween(const QString& a, const QString& b) {
     return ta.isValid() && tb.isValid() ? double(ta.msecsTo(tb)) / 1000.0 : 0.0;
 }
 
-// Columns of `runs` other than id, in the order merge copies them.
-constexpr const char* kRunColumns =
-    "uuid, name, status, created_at, finished_at, config, config_sha256, plugins, dataset, runtime, seed, host, "
-    "app_version, checkpoint_dir, notes, tags, final, writer_pid, writer_start, heartbeat_at, last_step";
-
-struct Probe {
-    int version = 0;
-    int64_t appId = 0;
-    int64_t tables = 0;
-};
-
-// Reads version and identity through a read-only connection: nothing is written, so a
-// newer or foreign file stays byte-for-byte unchanged.
-Probe probeFile(const QString& path) {
-    // Without a pending write-ahead log the main file is the whole truth: open it immutable,
-    // which takes no locks and creates no -wal/-shm files beside it.
-    const bool walPending = QFileInfo(path + "-wal").size() > 0;
-    const QByteArray name = walPending ? path.toUtf8()
-                                       : (QUrl::fromLocalFile(path).toString(QUrl::FullyEncoded) + "?immutable=1").toUtf8();
-    sqlite3* db = nullptr;
-    const int rc = sqlite3_open_v2(name.constData(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
-    Probe p;
-    try {
-        if (rc != SQLITE_OK) sqlite::fail(db, path, "opening");
-        p.tables = sqlite::queryInt(db, path, "SELECT count(*) FROM sqlite_master");
-        p.version = int(sqlite::queryInt(db, path, "PRAGMA user_version"));
-        p.appId = sqlite::queryInt(db, path, "PRAGMA application_id");
-    } catch (...) {
-        sqlite3_close_v2(db);
-        throw;
-    }
-    sqlite3_close_v2(db);
-    if (p.appId != Store::kApplicationId && !(p.appId == 0 && p.tables == 0 && p.version == 0))
-        throwStoreError(path, QString("is an SQLite database but not an HpT run store (application_id %1, %2 tables); "
-                                      "give --store a run store or a new file name.")
-                                  .arg(p.appId)
-                                  .arg(p.tables));
-    if (p.version > Store::kSchemaVersion)
-        throwStoreError(path, QString("was written by a newer HpT Workbench (store schema v%1; this program reads up to "
-                                      "v%2). It was not modified; open it with a newer hpt.")
-                                  .arg(p.version)
-                                  .arg(Store::kSchemaVersion));
-    return p;
-}
-
-// Writing needs the file and its folder (SQLite creates FILE-wal and FILE-shm beside it). Said
-// up front, so a read-only store is refused untouched instead of failing half-way into a run.
-void requireWritable(const QString& path, bool exists) {
-    const QString dir = QFileInfo(path).absolutePath();
-    if (exists && ::access(QFile::encodeName(path).constData(), W_OK) != 0)
-        throwStoreError(path, QString("is read-only (%1), so no run can be recorded in it. Make it writable (chmod u+w %2) "
-                                      "or pass --store with another file; hpt runs and hpt export read it as it is.")
-                                  .arg(QString::fromLocal8Bit(std::strerror(errno)), path));
-    if (::access(QFile::encodeName(dir).constData(), W_OK | X_OK) != 0)
-        throwStoreError(path, QString("its folder %1 is not writable (%2); SQLite keeps its write-ahead log beside the "
-                                      "store. Make the folder writable (chmod u+w %1) or pass --store with a file in a "
-                                      "writable folder.")
-                                  .arg(dir, QString::fromLocal8Bit(std::strerror(errno))));
-}
 
 RunStatus parseStatus(const QString& s) {
     if (s == "finished") return RunStatus::Finished;
@@ -126,42 +69,6 @@ RunStatus parseStatus(const QString& s) {
 }
 
 }  // namespace
-
-struct Store::Impl {
-    sqlite3* db = nullptr;
-    std::unordered_map<std::string, int64_t> keyCache;
-    std::unique_ptr<Stmt> insertSample, insertEvent, bumpStep, runExists, keyInsert, keySelect;
-
-    ~Impl() {
-        insertSample.reset();
-        insertEvent.reset();
-        bumpStep.reset();
-        runExists.reset();
-        keyInsert.reset();
-        keySelect.reset();
-        sqlite3_close_v2(db);
-    }
-};
-
-// Opens a transaction unless the caller already holds one (begin()).
-class Txn {
-public:
-    Txn(sqlite3* db, const QString& path) : db_(db), path_(path), own_(sqlite3_get_autocommit(db) != 0) {
-        if (own_) sqlite::exec(db_, path_, "BEGIN IMMEDIATE");
-    }
-    void commit() {
-        if (own_) sqlite::exec(db_, path_, "COMMIT");
-        own_ = false;
-    }
-    ~Txn() {
-        if (own_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-
-private:
-    sqlite3* db_;
-    QString path_;
-    bool own_;
-};
 
 QString Store::defaultPath() {
     const QString env = qEnvironmentVariable("HPT_STORE");
@@ -181,9 +88,9 @@ Store::Store(const QString& path, bool readOnly) : readOnly_(readOnly), d_(std::
         if (!QDir().mkpath(dir)) throwStoreError(path_, QString("cannot create the folder %1; check permissions.").arg(dir));
     }
     if (readOnly && h.fileSize == 0) throwStoreError(path_, "is empty, not a run store yet.");
-    if (!readOnly) requireWritable(path_, h.exists);
+    if (!readOnly) filecheck::requireWritable(path_, h.exists);
     int version = 0;
-    if (h.fileSize > 0) version = probeFile(path_).version;
+    if (h.fileSize > 0) version = filecheck::probe(path_).version;
     if (readOnly && version < kSchemaVersion)
         throwStoreError(path_, QString("has store schema v%1; it needs an upgrade to v%2, which writes. Open it once "
                                        "read-write (e.g. `hpt runs --store FILE`) to migrate.")
@@ -382,38 +289,6 @@ void Store::heartbeat(int64_t run) {
     s.bind(1, nowEpoch()).bind(2, run).run();
 }
 
-// A row written by another program (or damaged on disk) can hold text that is not JSON in a
-// JSON column. SQLite's json_extract raises an error on such text, which used to abort every
-// listing of the store: these expressions read NULL instead, and the flags below name the
-// damaged fields, so readers list the rest and say which field of which run is damaged.
-namespace {
-// Nested CASE, not AND: CASE evaluates lazily, so json_type never sees invalid text.
-std::string jsonOf(const char* column, const char* type) {
-    return std::string("(CASE WHEN json_valid(") + column + ") THEN (CASE WHEN json_type(" + column + ") = '" + type +
-           "' THEN " + column + " END) END)";
-}
-std::string damagedFlag(const char* column, const char* type) {
-    return std::string("(CASE WHEN ") + jsonOf(column, type) + " IS NULL THEN 1 ELSE 0 END)";
-}
-// The JSON columns of `runs`, with the JSON type each must hold.
-const std::pair<const char*, const char*> kJsonColumns[] = {{"config", "object"},  {"plugins", "object"},
-                                                            {"dataset", "object"}, {"runtime", "object"},
-                                                            {"tags", "array"},     {"final", "object"}};
-std::string damagedFlags() {
-    std::string out;
-    for (const auto& [c, t] : kJsonColumns) out += ", " + damagedFlag(c, t);
-    return out;
-}
-QStringList readDamaged(const Stmt& s, int first) {
-    QStringList out;
-    int i = first;
-    for (const auto& c : kJsonColumns) {
-        if (s.i64(i++) != 0) out << c.first;
-    }
-    return out;
-}
-}  // namespace
-
 static const std::string kSummarySelect =
     "SELECT id, uuid, name, status, created_at, coalesce(finished_at, ''), "
     "coalesce(json_extract(" + jsonOf("plugins", "object") + ", '$.model.name'), json_extract(" +
@@ -466,6 +341,13 @@ QJsonObject Store::runConfig(int64_t run) const {
     s.bind(1, run);
     if (!s.step()) requireRun(run, "reading a run's configuration");
     return parseObject(s.bytes(0));
+}
+
+std::map<int64_t, QJsonObject> Store::configs() const {
+    Stmt s(d_->db, path_, "SELECT id, config FROM runs");
+    std::map<int64_t, QJsonObject> out;
+    while (s.step()) out.emplace(s.i64(0), parseObject(s.bytes(1)));
+    return out;
 }
 
 QJsonObject Store::runRecord(int64_t run) const {
@@ -676,123 +558,6 @@ int Store::recoverInterrupted(double staleAfterS) {
     for (const auto& c : dead) u.bind(1, c.heartbeat > 0 ? epochToIso(c.heartbeat) : nowIso()).bind(2, c.id).run();
     txn.commit();
     return int(dead.size());
-}
-
-int Store::merge(const QString& otherPath) { return merge(otherPath, nullptr); }
-
-int Store::merge(const QString& otherPath, QStringList* rejected) {
-    if (readOnly_) throwStoreError(path_, "merging writes into this store; open it read-write.");
-    const QString other = QFileInfo(otherPath).absoluteFilePath();
-    if (!QFileInfo::exists(other)) throwStoreError(other, "does not exist; check the path of the store to merge.");
-    if (QFileInfo(other).canonicalFilePath() == QFileInfo(path_).canonicalFilePath())
-        throwStoreError(other, "is the output store itself; merge other stores into it.");
-    if (filecheck::inspect(other).fileSize == 0) return 0;  // an empty file holds no runs
-    QString source = other;
-    QTemporaryDir tmp;
-    if (probeFile(other).version < kSchemaVersion) {
-        // Migrating writes, and the input must stay untouched: upgrade a copy.
-        if (!tmp.isValid()) throwStoreError(other, "cannot create a temporary folder to upgrade a copy of it.");
-        source = tmp.filePath("upgrade.sqlite");
-        for (const QString& sfx : {QString(), QString("-wal")})
-            if (QFileInfo::exists(other + sfx) && !QFile::copy(other + sfx, source + sfx))
-                throwStoreError(other, "cannot copy it to upgrade its older schema; check free disk space.");
-        Store upgraded(source);
-    } else {
-        Store check(other, true);  // same validation a reader gets (header, identity, version)
-    }
-
-    const QByteArray uri = (QUrl::fromLocalFile(source).toString(QUrl::FullyEncoded) + "?mode=ro").toUtf8();
-    Stmt attach(d_->db, path_, "ATTACH DATABASE ? AS src");
-    attach.bindText(1, uri.constData(), int(uri.size())).run();
-    int copied = 0;
-    try {
-        Txn txn(d_->db, path_);
-        sqlite::exec(d_->db, path_, "INSERT OR IGNORE INTO main.metric_keys(name) SELECT name FROM src.metric_keys");
-        // Each incoming row is validated before it is copied: one whose JSON fields are damaged
-        // would make the target unreadable for every older reader, so it is left out and named.
-        Stmt srcRuns(d_->db, path_, ("SELECT id, uuid, status" + damagedFlags() + " FROM src.runs ORDER BY id").c_str());
-        Stmt find(d_->db, path_, "SELECT id, status FROM main.runs WHERE uuid = ?");
-        const std::string cols = kRunColumns;
-        Stmt insert(d_->db, path_,
-                    ("INSERT INTO main.runs(" + cols + ") SELECT " + cols + " FROM src.runs WHERE id = ?").c_str());
-        Stmt replace(d_->db, path_,
-                     ("UPDATE main.runs SET (" + cols + ") = (SELECT " + cols + " FROM src.runs WHERE id = ?) WHERE id = ?")
-                         .c_str());
-        Stmt dropSamples(d_->db, path_, "DELETE FROM main.samples WHERE run = ?");
-        Stmt dropEvents(d_->db, path_, "DELETE FROM main.events WHERE run = ?");
-        Stmt copySamples(d_->db, path_,
-                         "INSERT INTO main.samples(run, key_id, step, value, wall_time) "
-                         "SELECT ?, mk.id, s.step, s.value, s.wall_time FROM src.samples s "
-                         "JOIN src.metric_keys sk ON sk.id = s.key_id JOIN main.metric_keys mk ON mk.name = sk.name "
-                         "WHERE s.run = ?");
-        Stmt copyEvents(d_->db, path_,
-                        "INSERT INTO main.events(run, step, epoch, type, payload, wall_time) "
-                        "SELECT ?, step, epoch, type, payload, wall_time FROM src.events WHERE run = ? ORDER BY id");
-        while (srcRuns.step()) {
-            const int64_t srcId = srcRuns.i64(0);
-            const QString uuid = srcRuns.text(1), srcStatus = srcRuns.text(2);
-            const QStringList damaged = readDamaged(srcRuns, 3);
-            static const QStringList kStatuses{"running", "finished", "stopped", "failed", "interrupted"};
-            if (!damaged.isEmpty() || uuid.isEmpty() || !kStatuses.contains(srcStatus)) {
-                if (rejected)
-                    *rejected << QString("run %1 of %2: %3; not merged").arg(srcId).arg(other,
-                        !damaged.isEmpty() ? QString("damaged: field %1 is not valid JSON").arg(damaged.join(", "))
-                        : uuid.isEmpty() ? QString("damaged: it has no uuid")
-                                         : QString("damaged: unknown status '%1'").arg(escapeControl(srcStatus.left(40))));
-                continue;
-            }
-            find.bind(1, uuid);
-            int64_t dst = 0;
-            if (find.step()) {
-                const QString dstStatus = find.text(1);
-                const int64_t existing = find.i64(0);
-                find.reset();
-                const bool staleCopy = (dstStatus == "running" || dstStatus == "interrupted") &&
-                                       srcStatus != "running" && srcStatus != dstStatus;
-                if (!staleCopy) continue;  // already merged
-                dropSamples.bind(1, existing).run();
-                dropEvents.bind(1, existing).run();
-                replace.bind(1, srcId).bind(2, existing).run();
-                dst = existing;
-            } else {
-                find.reset();
-                insert.bind(1, srcId).run();
-                dst = sqlite3_last_insert_rowid(d_->db);
-            }
-            copySamples.bind(1, dst).bind(2, srcId).run();
-            copyEvents.bind(1, dst).bind(2, srcId).run();
-            ++copied;
-        }
-        srcRuns.reset();
-        txn.commit();
-    } catch (const Error& e) {
-        // A failure while copying is usually the input's fault (a damaged page): check it, so the
-        // message names the file to fix, not the intact output (the transaction rolled back).
-        QString check;
-        {
-            sqlite3_stmt* q = nullptr;
-            if (sqlite3_prepare_v2(d_->db, "PRAGMA src.quick_check", -1, &q, nullptr) == SQLITE_OK) {
-                QStringList lines;
-                while (sqlite3_step(q) == SQLITE_ROW && lines.size() < 3)
-                    lines << QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(q, 0))).simplified();
-                check = lines.join("; ");
-            } else {
-                check = QString::fromUtf8(sqlite3_errmsg(d_->db));
-            }
-            sqlite3_finalize(q);
-        }
-        sqlite3_exec(d_->db, "DETACH DATABASE src", nullptr, nullptr, nullptr);
-        if (check.trimmed() != "ok")
-            throwStoreError(other, QString("is damaged (%1); nothing was merged from it and %2 is unchanged. Recover it "
-                                           "with 'sqlite3 FILE .recover' or merge the other stores without it")
-                                       .arg(check.trimmed().left(300), path_));
-        throw;
-    } catch (...) {
-        sqlite3_exec(d_->db, "DETACH DATABASE src", nullptr, nullptr, nullptr);
-        throw;
-    }
-    sqlite::exec(d_->db, path_, "DETACH DATABASE src");
-    return copied;
 }
 
 QString Store::integrityCheck() const {

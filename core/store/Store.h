@@ -12,6 +12,7 @@
 #include <QStringList>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -82,6 +83,9 @@ public:
     RunSummary summary(int64_t run) const;
     bool hasRun(int64_t run) const;
     QJsonObject runConfig(int64_t run) const;
+    // Every run's resolved configuration by id, in one read (the run query reads it only
+    // when a query names a config key).
+    std::map<int64_t, QJsonObject> configs() const;
     // Everything about a run except its metric values: identity, config, plugins, dataset,
     // runtime, seed, host, versions, status, times, notes, tags, final, metric keys, counts.
     QJsonObject runRecord(int64_t run) const;

@@ -276,6 +276,41 @@ private slots:
         QVERIFY(std::abs(tw - sumRoles) <= 1e-9 * sumRoles);  // no overlap: the sum of the roles
     }
 
+    // A checkpoint written by the trainer before it was split into RunOptions / SwitchingRule /
+    // RunCosts (data/checkpoint-format1: step 20 of 30, in DUAL, with device totals; written by
+    // `hpt --batch data/checkpoint-format1/experiment.json --set training.max_steps=20`) still
+    // resumes, and continues exactly as an uninterrupted run of today's trainer.
+    void checkpointOfTheFirstFormatStillResumes() {
+        const QString data = QStringLiteral(HPT_ENGINE_TEST_DATA) + "/checkpoint-format1";
+        const QJsonObject e = loadExperimentFile(data + "/experiment.json");
+        QTemporaryDir a, b;
+        QVERIFY(QFile::copy(data + "/checkpoint.hpt", b.filePath("checkpoint.hpt")));
+        Recorder whole, resumed;
+        Trainer t1(host, resolve(e, {"training.max_steps=30"}), whole, {a.path(), {}, "cpu", {}});
+        QCOMPARE(t1.run(), RunStatus::Finished);
+        Trainer t2(host, resolve(e, {"training.max_steps=30"}), resumed, {{}, b.path(), "cpu", {}});
+        QCOMPARE(t2.run(), RunStatus::Finished);
+        QCOMPARE(resumed.ofType("resume").front().payload.value("phase").toString(), QString("DUAL"));
+        QCOMPARE(resumed.final.value("steps").toInteger(), qint64(30));
+        QCOMPARE(resumed.final.value("phase").toString(), whole.final.value("phase").toString());
+        QCOMPARE(resumed.final.value("switch_step").toInteger(), whole.final.value("switch_step").toInteger());
+        QVERIFY(!resumed.full.empty() && !resumed.lora.empty());
+        for (const auto& [step, v] : resumed.full)
+            QVERIFY2(step > 20 && whole.full.count(step) && whole.full.at(step) == v, qPrintable(QString("loss.full at step %1").arg(step)));
+        for (const auto& [step, v] : resumed.lora)
+            QVERIFY2(step > 20 && whole.lora.count(step) && whole.lora.at(step) == v, qPrintable(QString("loss.lora at step %1").arg(step)));
+        QCOMPARE(resumed.final.value("test").toObject().value("mse").toDouble(),
+                 whole.final.value("test").toObject().value("mse").toDouble());
+        auto near = [](double x, double y) { return std::abs(x - y) <= 1e-12 * std::max(1.0, std::abs(y)); };
+        const QJsonObject dw = whole.final.value("devices").toObject(), dr = resumed.final.value("devices").toObject();
+        QVERIFY(!dw.isEmpty());
+        QCOMPARE(dr.keys(), dw.keys());
+        for (const auto& role : dw.keys())
+            QVERIFY2(near(dr.value(role).toObject().value("energy_j").toDouble(), dw.value(role).toObject().value("energy_j").toDouble()),
+                     qPrintable(role));
+        QVERIFY(near(resumed.final.value("modeled_time_s").toDouble(), whole.final.value("modeled_time_s").toDouble()));
+    }
+
     // Resume continues with the checkpoint's τ_loss (and plateau rule), not the configuration passed in.
     void resumeKeepsTheCheckpointsTauLoss() {
         const QJsonObject e = experiment();

@@ -20,6 +20,18 @@ CORPUS = os.path.join(HERE, "corpus")
 SEP = b"\n%%\n"
 
 
+QUERY_SEEDS = {
+    "compare": "config.lora.rank = 8 and final.test.rmse < 1.0",
+    "skill": "final.test.skill.persistence.skill >= 0.1 or final.test.rmse <= 0.5",
+    "regex": "(status = finished or status = interrupted) and not tags ~ '^study:'",
+    "free_text": "compact-r2 baseline",
+    "quoted": "name != \"a b\" and notes !~ '\\d+' && config.training.optimizer == 'adamw'",
+    "null": "config.lora.alpha = null || config.lora.targets.0 != null",
+    "bad_paren": "(status = finished",
+    "bad_regex": "name ~ '(ab'",
+}
+
+
 def put(target, name, data):
     d = os.path.join(CORPUS, target)
     os.makedirs(d, exist_ok=True)
@@ -186,6 +198,10 @@ def main():
         if f.endswith(".json"):
             put("sweep", f, read(os.path.join(sw, f)))
     put("sweep", "base_file", b'{"base": "base.json", "axes": {"lora.rank": [2, 4], "training.lr": {"random": "log_uniform", "min": 1e-4, "max": 1e-2}}, "samples": 2, "seed": 3}')
+
+    # query: the run queries of resources/docs/query.md, good and bad.
+    for name, q in QUERY_SEEDS.items():
+        put("query", name, q)
 
     # checkpoint: even length = the target appends a valid SHA-256.
     import json

@@ -1,6 +1,8 @@
 // The setup form: generated from the test plugins' schemas, validated as
 // typed; a bad value marks its field and disables Start, fixing it re-enables
 // Start; load/save round-trips the experiment JSON.
+#include "config/Experiment.h"
+#include "config/ExperimentSchema.h"
 #include "gui/MainWindow.h"
 #include "gui/SetupView.h"
 #include "plugin/PluginHost.h"
@@ -136,8 +138,42 @@ private slots:
             w.loadFile(bad.fileName());
             QFAIL("expected an error");
         } catch (const hpt::Error& e) {
-            QVERIFY2(QString(e.what()).contains("bad.json:3:"), e.what());
+            QVERIFY2(QString(e.what()).contains("bad.json") && QString(e.what()).contains("line 3, column"), e.what());
         }
+    }
+
+    // Every key the schema puts on a form has a field there with the schema's type and bounds, and the
+    // field refuses what the bounds refuse (the form and the engine can no longer drift apart).
+    void formBoundsAreTheSchemas() {
+        SetupView v(host_);
+        int numeric = 0;
+        for (const ExperimentKey& k : experimentSchema()) {
+            if (k.form.isEmpty()) {
+                QVERIFY2(!v.field(k.key), qPrintable(k.key));
+                continue;
+            }
+            const FormField* f = v.field(k.key);
+            QVERIFY2(f && f->widget, qPrintable("no form field for " + k.key));
+            QCOMPARE(valueAt(v.experiment(), k.key), k.defaultValue);
+            if (k.type != ExperimentKey::Int && k.type != ExperimentKey::Number && k.type != ExperimentKey::RankOrAuto) continue;
+            QCOMPARE(f->min, k.min);
+            QCOMPARE(f->max, k.max);
+            QCOMPARE(f->minOpen, k.minOpen);
+            QCOMPARE(f->maxOpen, k.maxOpen);
+            QCOMPARE(f->type == FormField::Int || f->type == FormField::RankOrAuto, k.type != ExperimentKey::Number);
+            if (k.min > -1e299) {
+                type(v, k.key, QString::number(k.min - 1, 'g', 17));
+                QVERIFY2(v.fieldWidget(k.key)->property("hptInvalid").toBool(), qPrintable(k.key + " accepts below min"));
+                type(v, k.key, k.defaultValue.toVariant().toString());
+            }
+            ++numeric;
+        }
+        QVERIFY(numeric > 30);
+        v.validateNow();
+        QVERIFY2(v.isValid(), qPrintable(v.message()));
+        // training.lr: the form had a maximum of 10 while the engine took any positive rate; now both do.
+        type(v, "training.lr", "50");
+        QVERIFY2(!v.fieldWidget("training.lr")->property("hptInvalid").toBool(), qPrintable(v.message()));
     }
 
     // Files absent: the Data row says MISSING, names the file and the folder searched, offers the ways on,

@@ -25,13 +25,41 @@ private slots:
     void rejectsWrongApiAndNonPlugins() {
         PluginHost host;
         host.loadFrom({HPT_TEST_PLUGIN_DIR});
-        QString wrong, plain;
-        for (const auto& r : host.rejected()) {
-            if (r.file.contains("wrongapi")) wrong = r.reason;
-            if (r.file.contains("notaplugin")) plain = r.reason;
+        const PluginSpec *wrong = nullptr, *plain = nullptr;
+        for (const auto& s : host.specs()) {
+            if (s.file.contains("wrongapi")) wrong = &s;
+            if (s.file.contains("notaplugin")) plain = &s;
         }
-        QVERIFY2(wrong.contains("API 0") && wrong.contains("API 2"), qPrintable(wrong));
-        QVERIFY2(plain.contains("not a Qt plugin"), qPrintable(plain));
+        QVERIFY(wrong && plain);
+        // The wrong-API plugin's metadata was read (so it has its name) but it went no further.
+        QCOMPARE(wrong->state, PluginState::Read);
+        QCOMPARE(wrong->name, QString("wrongapi"));
+        QVERIFY2(wrong->errorString().contains("API 0") && wrong->errorString().contains("API 2"),
+                 qPrintable(wrong->errorString()));
+        QCOMPARE(plain->state, PluginState::Invalid);
+        QVERIFY2(plain->errorString().contains("not a Qt plugin"), qPrintable(plain->errorString()));
+        QCOMPARE(host.failed().size(), size_t(2));
+        for (const auto& s : host.loaded()) {
+            QCOMPARE(s.state, PluginState::Initialized);
+            QVERIFY(!s.hasError());
+        }
+    }
+
+    // A missing plugin's error names the spec that failed and its error, found by the name in
+    // its metadata, not by the file name.
+    void missingPluginNamesFailedSpec() {
+        PluginHost host;
+        host.loadFrom({HPT_TEST_PLUGIN_DIR});
+        try {
+            host.model("wrongapi");
+            QFAIL("expected an error");
+        } catch (const Error& e) {
+            const QString msg = QString::fromUtf8(e.what());
+            QVERIFY2(msg.contains("model plugin 'wrongapi' 0.0.1") && msg.contains("stopped at state 'read'") &&
+                         msg.contains("built against plugin API 0"),
+                     qPrintable(msg));
+            QVERIFY2(!msg.contains("notaplugin"), qPrintable(msg));  // an unrelated failure is not blamed
+        }
     }
 
     void pluginsWork() {

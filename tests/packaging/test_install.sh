@@ -20,8 +20,8 @@ echo "installed: $ver"
 # environment variables, and none may be rejected.
 built=$(find "$build/plugins" -name '*.so' | wc -l)
 json=$(env -u HPT_PLUGIN_PATH "$hpt" plugins --json)
-loaded=$(grep -c '"kind"' <<<"$json" || true)
-rejected=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rejected"]))' <<<"$json")
+loaded=$(python3 -c 'import json,sys; print(sum(s["state"] == "initialized" for s in json.load(sys.stdin)["plugins"]))' <<<"$json")
+rejected=$(python3 -c 'import json,sys; print(sum(s["state"] != "initialized" for s in json.load(sys.stdin)["plugins"]))' <<<"$json")
 [[ "$loaded" -eq "$built" ]] || fail "installed hpt loaded $loaded plugins, build tree has $built"
 [[ "$rejected" -eq 0 ]] || fail "installed hpt rejected $rejected plugins: $json"
 echo "installed hpt loads all $loaded bundled plugins"
@@ -41,7 +41,7 @@ out=$("$hpt" plugins --plugin-dir "$tmp/examples/plugins")
 for name in example_attention example_sine example_flat; do
   grep -q " $name " <<<"$out" || { echo "$out"; fail "example plugin $name not loaded by installed hpt"; }
 done
-if grep -q "examples/plugins" <<<"$(sed -n '/Rejected/,$p' <<<"$out")"; then echo "$out"; fail "an example plugin was rejected"; fi
+if grep -q "error:" <<<"$out"; then echo "$out"; fail "a plugin failed to load"; fi
 echo "example plugins (model, dataset, device) built out of tree and loaded"
 
 # A tiny batch run from the installed files, when the engine is built in.
@@ -64,7 +64,8 @@ grep -q "usr/bin/hpt$" <<<"$contents" || fail ".deb has no usr/bin/hpt"
 grep -q "hpt/plugins/" <<<"$contents" || fail ".deb has no plugins"
 dpkg-deb -x "$deb" "$tmp/root"
 [[ "$("$tmp/root/usr/bin/hpt" --version)" == hpt\ * ]] || fail "hpt from the unpacked .deb does not run"
-n=$(env -u HPT_PLUGIN_PATH "$tmp/root/usr/bin/hpt" plugins --json | grep -c '"kind"' || true)
+n=$(env -u HPT_PLUGIN_PATH "$tmp/root/usr/bin/hpt" plugins --json |
+    python3 -c 'import json,sys; print(sum(s["state"] == "initialized" for s in json.load(sys.stdin)["plugins"]))')
 [[ "$n" -eq "$built" ]] || fail "hpt from the .deb loaded $n plugins, expected $built"
 echo ".deb $(basename "$deb"): depends ok, runs, loads $n plugins"
 echo "packaging: 1 passed, 0 failed"

@@ -3,6 +3,8 @@
 #include "TestSupport.h"
 #include "store/Store.h"
 
+#include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
@@ -44,6 +46,64 @@ private slots:
         r = runHpt({"runs", "--store", store_});
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(r.out.contains("second") && r.out.contains("(synthetic)"), qPrintable(r.out));
+    }
+
+    void runsWhere() {
+        auto r = runHpt({"runs", "--store", store_, "--json", "--where", "config.training.epochs = 2 and name = second"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonArray a = QJsonDocument::fromJson(r.out.toUtf8()).array();
+        QCOMPARE(a.size(), 1);
+        QCOMPARE(a[0].toObject()["name"].toString(), QString("second"));
+        r = runHpt({"runs", "--store", store_, "--where", "final.test.rmse > 1"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("No run matches --where"), qPrintable(r.out));
+        // A bad query: exit 2, the position, and a caret under it; the store is not opened.
+        r = runHpt({"runs", "--store", tmp_.filePath("absent.sqlite"), "--where", "final.test.rmse <"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--where: at character 18: expected a value"), qPrintable(r.err));
+        QVERIFY2(r.err.contains("  final.test.rmse <\n                   ^"), qPrintable(r.err));
+    }
+
+    void exportAllTables() {
+        const QString dir = tmp_.filePath("tables");
+        auto r = runHpt({"export", "--store", store_, "--all", "--format", "csv", dir});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        auto lines = [&](const QString& f) {
+            QFile file(QDir(dir).filePath(f));
+            if (!file.open(QIODevice::ReadOnly)) return QStringList();
+            return QString::fromUtf8(file.readAll()).split('\n', Qt::SkipEmptyParts);
+        };
+        QCOMPARE(lines("runs.csv").size(), 3);
+        QVERIFY(lines("runs.csv")[0].startsWith("run,uuid,name,status"));
+        QVERIFY(lines("configs.csv").contains("1,lora.rank,8"));
+        QVERIFY(lines("configs.csv").contains("2,lora.targets.1,*.attn.v"));
+        QVERIFY(lines("final.csv").contains("2,test.rmse,0.5"));
+        QCOMPARE(lines("metrics.csv").size(), 1 + (50 + 20) * 2);
+        QCOMPARE(lines("events.csv").size(), 3);
+        // Again without --force: refused, nothing replaced; --where narrows; jsonl keeps types.
+        r = runHpt({"export", "--store", store_, "--all", "--format", "csv", dir});
+        QVERIFY(r.exitCode != 0);
+        const QString jdir = tmp_.filePath("tables-jsonl");
+        r = runHpt({"export", "--store", store_, "--where", "name = first", "--format", "jsonl", jdir});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QFile runs(QDir(jdir).filePath("runs.jsonl"));
+        QVERIFY(runs.open(QIODevice::ReadOnly));
+        const QList<QByteArray> rows = runs.readAll().split('\n');
+        QCOMPARE(rows.size(), 2);  // one row + the final newline
+        QCOMPARE(QJsonDocument::fromJson(rows[0]).object()["name"].toString(), QString("first"));
+        QFile configs(QDir(jdir).filePath("configs.jsonl"));
+        QVERIFY(configs.open(QIODevice::ReadOnly));
+        bool rank = false;
+        for (const QByteArray& line : configs.readAll().split('\n')) {
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            if (o["key"].toString() == "lora.rank") rank = o["value"].isDouble() && o["value"].toInt() == 8;
+        }
+        QVERIFY(rank);
+        r = runHpt({"export", "--store", store_, "--all", "--format", "parquet", tmp_.filePath("pq")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("no Parquet library"), qPrintable(r.err));
+        r = runHpt({"export", "--store", store_, "--all", "--run", "1", dir});
+        QCOMPARE(r.exitCode, 2);
     }
 
     void exportCsv() {
