@@ -174,6 +174,7 @@ int runExport(const QStringList& args) {
     p.addOption({"width", "With --chart: width in pixels.", "PX", "1200"});
     p.addOption({"height", "With --chart: height in pixels.", "PX", "700"});
     p.addOption({"dpi", "With --chart: resolution (PNG pixels = size x dpi / 96).", "N", "150"});
+    p.addOption({"smooth", "With --chart: smooth noisy curves (raw kept faint): ema, gaussian or mean, optionally :STRENGTH 0-0.99 (ema:0.9).", "SPEC"});
     if (!hpt::cli::parseOrFail(p, args)) return hpt::cli::BadArguments;
 
     if (p.isSet("all") || (p.isSet("where") && !p.isSet("run"))) {
@@ -237,7 +238,8 @@ int runExport(const QStringList& args) {
             std::fputs(QJsonDocument(exportJson(store, run, maxPoints)).toJson().constData(), stdout);
         if (p.isSet("chart")) {
             hpt::gui::RunChartRequest r{path, run, p.value("chart"), p.value("format"), p.value("out"), p.isSet("force"),
-                                        {p.value("width").toInt(), p.value("height").toInt(), p.value("dpi").toDouble()}};
+                                        {p.value("width").toInt(), p.value("height").toInt(), p.value("dpi").toDouble()},
+                                        p.value("smooth")};
             hpt::gui::exportRunChart(r);
             std::fprintf(stderr, "wrote %s\n", qPrintable(r.out));
         }

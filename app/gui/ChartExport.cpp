@@ -91,6 +91,7 @@ void checkRequest(const RunChartRequest& r, ChartKind* kind, ChartFormat* format
         throw configError("--format", QString("unknown format '%1'; choose png, pdf or svg (or give --out a .png/.pdf/.svg name)")
                                           .arg(r.format.isEmpty() ? QFileInfo(r.out).suffix() : r.format).toStdString());
     if (r.out.isEmpty()) throw configError("--out", "no output file given; pass --out FILE");
+    if (!r.smooth.isEmpty()) parseSmoothing(r.smooth.toStdString(), "--smooth");  // throws naming the accepted forms
     if (QFileInfo::exists(r.out) && !r.force)
         throw configError(r.out.toStdString(), "file exists; choose another name or pass --force to overwrite it");
 }
@@ -106,7 +107,9 @@ void render(const RunChartRequest& r) {
     QCustomPlot plot;
     plot.setObjectName(QString("%1 — %2").arg(chartTitle(kind), data.name));
     plot.resize(r.size.width, r.size.height);
-    drawChart(plot, kind, data, {});
+    ChartOptions opt;
+    if (!r.smooth.isEmpty()) opt.smoothing = parseSmoothing(r.smooth.toStdString(), "--smooth");
+    drawChart(plot, kind, data, opt);
     QPalette light;  // exports are for papers: light background whatever the desktop theme
     light.setColor(QPalette::Base, Qt::white);
     light.setColor(QPalette::Text, Qt::black);
@@ -118,7 +121,8 @@ void render(const RunChartRequest& r) {
 
 QJsonObject toJson(const RunChartRequest& r) {
     return QJsonObject{{"store", r.store}, {"run", double(r.run)}, {"chart", r.chart}, {"format", r.format}, {"out", r.out},
-                       {"force", r.force}, {"width", r.size.width}, {"height", r.size.height}, {"dpi", r.size.dpi}};
+                       {"force", r.force}, {"width", r.size.width}, {"height", r.size.height}, {"dpi", r.size.dpi},
+                       {"smooth", r.smooth}};
 }
 
 RunChartRequest fromJson(const QJsonObject& o) {
@@ -130,6 +134,7 @@ RunChartRequest fromJson(const QJsonObject& o) {
     r.out = o.value("out").toString();
     r.force = o.value("force").toBool();
     r.size = ExportSize{o.value("width").toInt(1200), o.value("height").toInt(700), o.value("dpi").toDouble(150)};
+    r.smooth = o.value("smooth").toString();
     return r;
 }
 

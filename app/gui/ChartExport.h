@@ -30,6 +30,7 @@ struct RunChartRequest {
     QString out;       // output file
     bool force = false;
     ExportSize size;
+    QString smooth;    // "" = none; "ema:0.9", "gaussian:0.8", "mean:0.7" (stats/Smoothing.h)
 };
 
 // Headless `hpt export --run ID --chart ...`: draws the run's chart from the

@@ -66,6 +66,11 @@ void ChartView::setByWallTime(bool on) {
     refresh();
 }
 
+void ChartView::setSmoothing(const Smoothing& s) {
+    opt_.smoothing = s;
+    refresh();
+}
+
 void ChartView::refresh() {
     static const RunData empty;
     markers_ = drawChart(*plot_, kind_, run_ ? *run_ : empty, opt_);

@@ -21,6 +21,8 @@ public:
     ChartOptions options() const { return opt_; }
     void setLogScale(bool on);
     void setByWallTime(bool on);
+    // Smoothing of the noisy series (the raw ones stay, faint); exports draw what is shown.
+    void setSmoothing(const Smoothing& s);
     // Redraws from the run (the live view calls it at most ~10×/s).
     void refresh();
     // The text a hover at widget pixel `pixel` shows: every marker within 8 px, nearest first; "" when none.

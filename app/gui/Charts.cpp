@@ -19,27 +19,6 @@ QCPLayer* bandLayer(QCustomPlot& plot) {
     return plot.layer(kBandLayer);
 }
 
-void resetPlot(QCustomPlot& plot) {
-    plot.clearItems();
-    plot.clearPlottables();
-    // Extra axis rects (energy's per-phase bars) go; the main one stays so the legend keeps its home.
-    while (plot.plotLayout()->elementCount() > 1) {
-        auto* el = plot.plotLayout()->elementAt(plot.plotLayout()->elementCount() - 1);
-        if (el && el != plot.axisRect()) plot.plotLayout()->remove(el);
-        else break;
-    }
-    plot.plotLayout()->simplify();
-    plot.xAxis->setScaleType(QCPAxis::stLinear);
-    plot.yAxis->setScaleType(QCPAxis::stLinear);
-    plot.xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
-    plot.yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
-    plot.yAxis2->setVisible(false);
-    plot.legend->setVisible(true);
-    plot.legend->setFont(QFont(plot.font().family(), 8));
-    plot.axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
-    bandLayer(plot);
-}
-
 const QVector<double>& xs(const Series& s, const ChartOptions& o) { return o.byWallTime ? s.wall : s.step; }
 
 void setLog(QCPAxis* axis, bool log) {
@@ -93,6 +72,24 @@ QCPGraph* addLine(QCustomPlot& plot, const Series& s, const ChartOptions& o, con
     g->setName(name);
     g->setPen(QPen(c, 1.6));
     g->setData(xs(s, o), s.value, true);
+    return g;
+}
+
+// A noisy series: with smoothing on, the raw samples faint (out of the legend, object name
+// "raw:<name>") and the smoothed curve in full colour under the series' name.
+QCPGraph* addSmoothedLine(QCustomPlot& plot, const Series& s, const ChartOptions& o, const QString& name, const QColor& c,
+                          QCPAxis* key = nullptr, QCPAxis* value = nullptr) {
+    if (!o.smoothing.active()) return addLine(plot, s, o, name, c, key, value);
+    QColor faint = c;
+    faint.setAlpha(55);
+    auto* raw = addLine(plot, s, o, name, faint, key, value);
+    raw->setPen(QPen(faint, 1.0));
+    raw->setObjectName("raw:" + name);
+    raw->removeFromLegend();
+    auto* g = plot.addGraph(key, value);
+    g->setName(name);
+    g->setPen(QPen(c, 1.8));
+    g->setData(xs(s, o), smoothedValues(s, o.smoothing), true);
     return g;
 }
 
@@ -240,6 +237,37 @@ void drawStackedDevices(QCustomPlot& plot, const RunData& run, const ChartOption
 
 }  // namespace
 
+void resetPlot(QCustomPlot& plot) {
+    plot.clearItems();
+    plot.clearPlottables();
+    // Extra axis rects (energy's per-phase bars, compare's small multiples) go; the main one stays so
+    // the legend keeps its home.
+    while (plot.plotLayout()->elementCount() > 1) {
+        auto* el = plot.plotLayout()->elementAt(plot.plotLayout()->elementCount() - 1);
+        if (el && el != plot.axisRect()) plot.plotLayout()->remove(el);
+        else break;
+    }
+    plot.plotLayout()->simplify();
+    plot.axisRect()->setMarginGroup(QCP::msLeft | QCP::msRight, nullptr);
+    for (auto* ax : {plot.xAxis, plot.yAxis}) {
+        ax->setScaleType(QCPAxis::stLinear);
+        ax->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+        ax->setTickLabels(true);
+        ax->setLabel(QString());
+    }
+    plot.yAxis2->setVisible(false);
+    plot.legend->setVisible(true);
+    plot.legend->setFont(QFont(plot.font().family(), 8));
+    plot.axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    bandLayer(plot);
+}
+
+QVector<double> smoothedValues(const Series& s, const Smoothing& smoothing) {
+    if (!smoothing.active()) return s.value;
+    const auto v = smoothSeries(std::vector<double>(s.value.begin(), s.value.end()), smoothing);
+    return QVector<double>(v.begin(), v.end());
+}
+
 bool parseChartKind(const QString& s, ChartKind* out) {
     const QString k = s.trimmed().toLower();
     if (k == "loss") *out = ChartKind::Loss;
@@ -313,11 +341,11 @@ std::vector<Marker> drawChart(QCustomPlot& plot, ChartKind kind, const RunData& 
     plot.xAxis->setLabel(xLabel(o));
     switch (kind) {
     case ChartKind::Loss: {
-        if (const auto* s = run.find("loss.full")) addLine(plot, *s, o, "Θ (full)", QColor(33, 90, 200));
-        if (const auto* s = run.find("loss.lora")) addLine(plot, *s, o, "Θ′ (LoRA)", QColor(220, 110, 0));
+        if (const auto* s = run.find("loss.full")) addSmoothedLine(plot, *s, o, "Θ (full)", QColor(33, 90, 200));
+        if (const auto* s = run.find("loss.lora")) addSmoothedLine(plot, *s, o, "Θ′ (LoRA)", QColor(220, 110, 0));
         // Per-epoch validation loss (training.validation_fraction), same units: dots joined by a line.
         if (const auto* s = run.find("val_loss"))
-            addLine(plot, *s, o, "validation", QColor(30, 140, 60))->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
+            addSmoothedLine(plot, *s, o, "validation", QColor(30, 140, 60))->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
         plot.yAxis->setLabel("loss (MSE, normalised)");
         setLog(plot.yAxis, o.logScale);
         addPhaseBands(plot, plot.axisRect(), run, o);
@@ -332,7 +360,7 @@ std::vector<Marker> drawChart(QCustomPlot& plot, ChartKind kind, const RunData& 
                                                       {"id.mle", QColor(30, 140, 60)}};
         for (const auto& [key, c] : ids)
             if (const auto* s = run.find(key)) {
-                auto* g = addLine(plot, *s, o, QString(key).mid(3), c);
+                auto* g = addSmoothedLine(plot, *s, o, QString(key).mid(3), c);
                 g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
             }
         plot.yAxis->setLabel("intrinsic dimension estimate");
@@ -416,27 +444,156 @@ std::vector<Marker> drawChart(QCustomPlot& plot, ChartKind kind, const RunData& 
 
 void drawOverlay(QCustomPlot& plot, const std::string& key, const std::vector<const RunData*>& runs,
                  const ChartOptions& o) {
+    drawCompare(plot, QStringList{QString::fromStdString(key)}, runs, o);
+}
+
+namespace {
+
+const QColor kComparePalette[] = {QColor(33, 90, 200), QColor(220, 110, 0), QColor(30, 140, 60), QColor(200, 40, 40),
+                                  QColor(120, 60, 160), QColor(0, 150, 150), QColor(140, 90, 40)};
+
+// One group as a mean line with its band (a filled channel between lower and upper edges).
+void addGroupBand(QCustomPlot& plot, QCPAxisRect* rect, const RunGroup& group, const std::vector<const RunData*>& runs,
+                  const std::string& key, const ChartOptions& o, const CompareOptions& cmp, const QColor& c) {
+    std::vector<MemberSeries> raw, smoothed;
+    for (int m : group.members) {
+        const auto* s = runs[size_t(m)]->find(key);
+        if (!s || s->empty()) continue;
+        const auto& x = xs(*s, o);
+        raw.push_back({std::vector<double>(x.begin(), x.end()), std::vector<double>(s->value.begin(), s->value.end())});
+        const auto sv = smoothedValues(*s, o.smoothing);
+        smoothed.push_back({raw.back().x, std::vector<double>(sv.begin(), sv.end())});
+    }
+    if (raw.empty()) return;
+    QCPAxis* kx = rect->axis(QCPAxis::atBottom);
+    QCPAxis* vy = rect->axis(QCPAxis::atLeft);
+    const QString label = QString("%1 (n=%2)").arg(group.label).arg(raw.size());
+    if (o.smoothing.active()) {  // the raw mean, faint, as single runs show their raw curve
+        const auto rawBand = groupBand(raw, cmp.band);
+        QVector<double> x, y;
+        for (const auto& p : rawBand) { x << p.x; y << p.mean; }
+        auto* g = plot.addGraph(kx, vy);
+        QColor faint = c;
+        faint.setAlpha(55);
+        g->setPen(QPen(faint, 1.0));
+        g->setObjectName("raw:" + label);
+        g->setName(label);
+        g->removeFromLegend();
+        g->setData(x, y, true);
+    }
+    const auto band = groupBand(smoothed, cmp.band);
+    QVector<double> x, mean, lo, hi;
+    for (const auto& p : band) {
+        x << p.x;
+        mean << p.mean;
+        lo << p.lo;
+        hi << p.hi;
+    }
+    QColor fill = c;
+    fill.setAlpha(45);
+    auto* lower = plot.addGraph(kx, vy);
+    lower->setPen(Qt::NoPen);
+    lower->removeFromLegend();
+    lower->setObjectName("band-lo:" + label);
+    lower->setData(x, lo, true);
+    auto* upper = plot.addGraph(kx, vy);
+    upper->setPen(Qt::NoPen);
+    upper->setBrush(fill);
+    upper->setChannelFillGraph(lower);
+    upper->removeFromLegend();
+    upper->setObjectName("band-hi:" + label);
+    upper->setData(x, hi, true);
+    auto* m = plot.addGraph(kx, vy);
+    m->setName(label);
+    m->setObjectName("mean:" + label);
+    m->setPen(QPen(c, 1.8));
+    m->setData(x, mean, true);
+}
+
+}  // namespace
+
+void drawCompare(QCustomPlot& plot, const QStringList& keys, const std::vector<const RunData*>& runs,
+                 const ChartOptions& o, const CompareOptions& cmp) {
     resetPlot(plot);
-    static const QColor palette[] = {QColor(33, 90, 200), QColor(220, 110, 0), QColor(30, 140, 60), QColor(200, 40, 40),
-                                     QColor(120, 60, 160), QColor(0, 150, 150), QColor(140, 90, 40)};
-    int i = 0;
-    for (const auto* run : runs) {
-        const QColor c = palette[i++ % 7];
-        if (const auto* s = run->find(key)) addLine(plot, *s, o, run->name, c);
-        // Where each run switched phase: a dotted vertical line in its colour.
-        for (const auto& span : run->phases()) {
-            if (span.startStep <= 0) continue;
-            auto* l = new QCPItemStraightLine(&plot);
-            const double x = o.byWallTime ? span.startWall : span.startStep;
-            l->point1->setCoords(x, 0);
-            l->point2->setCoords(x, 1);
-            l->setPen(QPen(c, 1, Qt::DotLine));
+    const QStringList list = keys.isEmpty() ? QStringList{QString()} : keys;
+    // One rect per metric, stacked; the first is the plot's own (it holds the legend).
+    std::vector<QCPAxisRect*> rects{plot.axisRect()};
+    QCPMarginGroup* margins = plot.findChild<QCPMarginGroup*>("compare-margins");
+    if (!margins) {
+        margins = new QCPMarginGroup(&plot);
+        margins->setObjectName("compare-margins");
+    }
+    for (int i = 1; i < list.size(); ++i) {
+        auto* rect = new QCPAxisRect(&plot);
+        plot.plotLayout()->addElement(i, 0, rect);
+        rects.push_back(rect);
+    }
+    if (rects.size() > 1)
+        for (auto* r : rects) r->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
+    for (int k = 0; k < list.size(); ++k) {
+        QCPAxisRect* rect = rects[size_t(k)];
+        QCPAxis* kx = rect->axis(QCPAxis::atBottom);
+        QCPAxis* vy = rect->axis(QCPAxis::atLeft);
+        const std::string key = list[k].toStdString();
+        if (cmp.groups.empty()) {
+            int i = 0;
+            for (const auto* run : runs) {
+                const QColor c = kComparePalette[i++ % 7];
+                if (const auto* s = run->find(key)) {
+                    auto* g = addSmoothedLine(plot, *s, o, run->name, c, kx, vy);
+                    if (k > 0) g->removeFromLegend();
+                }
+                // Where each run switched phase: a dotted vertical line in its colour.
+                for (const auto& span : run->phases()) {
+                    if (span.startStep <= 0) continue;
+                    auto* l = new QCPItemStraightLine(&plot);
+                    l->setClipAxisRect(rect);
+                    for (auto* p : {l->point1, l->point2}) {
+                        p->setAxes(kx, vy);
+                        p->setAxisRect(rect);
+                    }
+                    const double x = o.byWallTime ? span.startWall : span.startStep;
+                    l->point1->setCoords(x, 0);
+                    l->point2->setCoords(x, 1);
+                    l->setPen(QPen(c, 1, Qt::DotLine));
+                }
+            }
+        } else {
+            for (size_t g = 0; g < cmp.groups.size(); ++g)
+                addGroupBand(plot, rect, cmp.groups[g], runs, key, o, cmp, kComparePalette[g % 7]);
+            if (k > 0)
+                for (int i = 0; i < plot.graphCount(); ++i)
+                    if (plot.graph(i)->keyAxis() == kx) plot.graph(i)->removeFromLegend();
+        }
+        vy->setLabel(list[k]);
+        setLog(vy, o.logScale);
+        kx->setTickLabels(k == list.size() - 1);  // one x axis reads for all
+        kx->setLabel(k == list.size() - 1 ? xLabel(o) : QString());
+        kx->rescale();
+        vy->rescale();
+        if (k > 0) {
+            // Shared x: zoom or drag in any small multiple moves them all.
+            QObject::connect(plot.xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), kx,
+                             qOverload<const QCPRange&>(&QCPAxis::setRange));
+            QObject::connect(kx, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot.xAxis,
+                             qOverload<const QCPRange&>(&QCPAxis::setRange));
         }
     }
-    plot.xAxis->setLabel(xLabel(o));
-    plot.yAxis->setLabel(QString::fromStdString(key));
-    setLog(plot.yAxis, o.logScale);
-    plot.rescaleAxes();
+    // One x range over every metric's data (a panel without data keeps no say).
+    QCPRange all;
+    bool any = false;
+    for (int i = 0; i < plot.graphCount(); ++i) {
+        bool found = false;
+        const QCPRange r = plot.graph(i)->getKeyRange(found);
+        if (!found) continue;
+        if (any) all.expand(r);
+        else all = r;
+        any = true;
+    }
+    if (!any) all = plot.xAxis->range();
+    if (all.size() <= 0) all = QCPRange(all.lower - 1, all.upper + 1);
+    plot.xAxis->setRange(all);
+    for (auto* r : rects) r->axis(QCPAxis::atBottom)->setRange(all);
 }
 
 void applyTheme(QCustomPlot& plot, const QPalette& pal) {

@@ -3,6 +3,9 @@
 // RunData, so the live view, the run browser, compare and `hpt export --chart`
 // draw the same picture.
 #include "gui/RunData.h"
+#include "gui/RunGroups.h"
+#include "stats/GroupStats.h"
+#include "stats/Smoothing.h"
 
 #include <QColor>
 #include <QPalette>
@@ -18,6 +21,16 @@ enum class ChartKind { Loss, Energy, Time, Id, Writes, Lr };
 struct ChartOptions {
     bool logScale = false;    // log y axis (loss, LR)
     bool byWallTime = false;  // x = seconds since start instead of step
+    // Applied to noisy line series (loss, validation, ID, compared metrics) — not to
+    // cumulative or stacked device totals or the learning-rate schedule. The raw series
+    // stays, faint, under the smoothed one.
+    Smoothing smoothing;
+};
+
+// Compare's extras: groups of runs drawn as a mean line with a band.
+struct CompareOptions {
+    std::vector<RunGroup> groups;  // empty: every run its own line
+    BandKind band = BandKind::Sd;
 };
 
 // A hover target: an event marker at plot coordinates with its explanation.
@@ -47,6 +60,16 @@ std::vector<Marker> drawChart(QCustomPlot& plot, ChartKind kind, const RunData& 
 // Compare view: the same metric of several runs overlaid on shared axes.
 void drawOverlay(QCustomPlot& plot, const std::string& key, const std::vector<const RunData*>& runs,
                  const ChartOptions& opt);
+// Compare view, several metrics: one axis rect per key stacked as small multiples
+// sharing the x axis (zoom and drag move them together). With groups, each group is
+// its mean line and a ±sd or 95 % CI band (members smoothed first when smoothing is on).
+void drawCompare(QCustomPlot& plot, const QStringList& keys, const std::vector<const RunData*>& runs,
+                 const ChartOptions& opt, const CompareOptions& cmp = {});
+// Clears plottables, items and extra axis rects and restores plain linear axes: every
+// chart function (run charts, compare, study charts) starts here.
+void resetPlot(QCustomPlot& plot);
+// The smoothed values of a series as drawn (identity when smoothing is off).
+QVector<double> smoothedValues(const Series& s, const Smoothing& smoothing);
 // Background, axes and text follow the palette (dark/light of the platform).
 void applyTheme(QCustomPlot& plot, const QPalette& palette);
 

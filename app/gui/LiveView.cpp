@@ -1,4 +1,5 @@
 #include "gui/LiveView.h"
+#include "gui/SmoothingControl.h"
 
 #include "gui/CostBreakdownView.h"
 
@@ -47,11 +48,18 @@ LiveView::LiveView(QWidget* parent) : QWidget(parent) {
         for (auto* c : charts()) c->setByWallTime(i == 1);
     });
 
+    // One smoothing for every chart of the run, kept across sessions (QSettings "live/smoothing").
+    smoothing_ = new SmoothingControl("live/smoothing");
+    connect(smoothing_, &SmoothingControl::changed, this, [this](const Smoothing& s) {
+        for (auto* c : charts()) c->setSmoothing(s);
+    });
+
     auto* top = new QHBoxLayout;
     top->addWidget(bar_, 2);
     top->addWidget(progress_, 3);
     top->addWidget(new QLabel("x axis:"));
     top->addWidget(align_);
+    top->addWidget(smoothing_);
     top->addWidget(pause_);
     top->addWidget(stop_);
 
@@ -62,6 +70,7 @@ LiveView::LiveView(QWidget* parent) : QWidget(parent) {
     for (auto k : {ChartKind::Loss, ChartKind::Id, ChartKind::Energy, ChartKind::Writes, ChartKind::Time, ChartKind::Lr}) {
         auto* c = new ChartView(k);
         c->setRun(&run_);
+        c->setSmoothing(smoothing_->smoothing());
         charts_[k] = c;
     }
     g->addWidget(charts_[ChartKind::Loss], 0, 0, 1, 2);

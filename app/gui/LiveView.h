@@ -27,6 +27,7 @@ public:
     LiveSink* sink() { return &sink_; }
     const RunData& run() const { return run_; }
     ChartView* chart(ChartKind k) const { return charts_.at(k); }
+    class SmoothingControl* smoothingControl() const { return smoothing_; }
     std::vector<ChartView*> charts() const;
     QTableWidget* eventLog() const { return log_; }
     QString progressText() const;
@@ -62,6 +63,7 @@ private:
     QLabel* status_;
     QPushButton *pause_, *stop_;
     QComboBox* align_;
+    class SmoothingControl* smoothing_;
     QTableWidget* log_;
     class CostBreakdownView* breakdown_;  // stacked bars of the final device cost (docs/devices.md)
     QTimer* timer_;

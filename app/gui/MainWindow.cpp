@@ -9,6 +9,7 @@
 #include "gui/RunController.h"
 #include "gui/SetupView.h"
 #include "gui/StoreRunData.h"
+#include "gui/ParallelView.h"
 #include "gui/StudiesView.h"
 #include "gui/StudyRunDialog.h"
 #include "plugin/PluginHost.h"
@@ -57,6 +58,16 @@ MainWindow::MainWindow(PluginHost& host, QWidget* parent) : QMainWindow(parent),
     connect(tabs_, &QTabWidget::currentChanged, studies, [this, studies] {
         if (tabs_->currentWidget() == studies) studies->setStore(storePath_);
     });
+    // Parallel coordinates over a sweep or study; brushing selects the runs in the Runs tab.
+    auto* parallel = new ParallelView;
+    tabs_->addTab(parallel, "Parallel");
+    connect(tabs_, &QTabWidget::currentChanged, parallel, [this, parallel] {
+        if (tabs_->currentWidget() != parallel) return;
+        if (parallel->store() != store_.get()) parallel->setStore(store_.get());
+        else parallel->refresh();
+    });
+    connect(parallel, &ParallelView::runsBrushed, browser_, &RunBrowser::selectRuns);
+    connect(parallel, &ParallelView::selectionWanted, this, [this, parallel] { parallel->setRuns(browser_->selectedRuns()); });
     setCentralWidget(tabs_);
     storeLabel_ = new QLabel;
     statusBar()->addPermanentWidget(storeLabel_);

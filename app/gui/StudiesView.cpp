@@ -1,4 +1,5 @@
 #include "gui/StudiesView.h"
+#include "gui/SmoothingControl.h"
 
 #include "gui/Charts.h"
 #include "gui/StudyCharts.h"
@@ -37,6 +38,13 @@ StudiesView::StudiesView(QWidget* parent) : QWidget(parent) {
     title_->setWordWrap(true);
     table_ = new QTextBrowser;
     table_->setObjectName("studyTable");
+    smoothing_ = new SmoothingControl("studies/smoothing");  // for the loss curves; saved with the view
+    connect(smoothing_, &SmoothingControl::changed, this, [this] {
+        if (report_.isEmpty()) return;
+        drawStudyLoss(*loss_, report_, store_.get(), smoothing_->smoothing());
+        applyTheme(*loss_, palette());
+        loss_->replot();
+    });
     tabs_ = new QTabWidget;
     tabs_->addTab(table_, "Table");
     for (auto** p : {&cost_, &loss_, &pareto_}) *p = new QCustomPlot;
@@ -58,6 +66,7 @@ StudiesView::StudiesView(QWidget* parent) : QWidget(parent) {
     auto* bar = new QHBoxLayout;
     bar->addWidget(title_, 1);
     bar->addWidget(alpha_);
+    bar->addWidget(smoothing_);
     bar->addWidget(reload);
     bar->addWidget(exportBtn);
     rl->addLayout(bar);
@@ -157,7 +166,7 @@ void StudiesView::show(const QString& id) {
     title_->setText(QString("<b>%1</b> — %2").arg(id, report_.value("experiment").toString()));
     table_->setMarkdown(study::toMarkdown(report_));
     drawStudyCost(*cost_, report_);
-    drawStudyLoss(*loss_, report_, store_.get());
+    drawStudyLoss(*loss_, report_, store_.get(), smoothing_->smoothing());
     drawStudyPareto(*pareto_, report_);
     for (auto* p : {cost_, loss_, pareto_}) {
         applyTheme(*p, palette());

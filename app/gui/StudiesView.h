@@ -48,6 +48,7 @@ private:
     QJsonObject report_;
     QListWidget* list_;
     QDoubleSpinBox* alpha_;
+    class SmoothingControl* smoothing_;
     QLabel* title_;
     QTabWidget* tabs_;
     QTextBrowser* table_;

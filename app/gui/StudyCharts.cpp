@@ -27,23 +27,8 @@ namespace {
 const char* kRenderEnv = "HPT_GUI_RENDER_STUDY";
 const QStringList kPhases{"FULL", "DUAL", "LORA"};
 
-void reset(QCustomPlot& plot) {
-    plot.clearItems();
-    plot.clearPlottables();
-    while (plot.plotLayout()->elementCount() > 1) {
-        auto* el = plot.plotLayout()->elementAt(plot.plotLayout()->elementCount() - 1);
-        if (el && el != plot.axisRect()) plot.plotLayout()->remove(el);
-        else break;
-    }
-    plot.plotLayout()->simplify();
-    for (auto* ax : {plot.xAxis, plot.yAxis}) {
-        ax->setScaleType(QCPAxis::stLinear);
-        ax->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
-        ax->setLabel(QString());
-    }
-    plot.legend->setVisible(true);
-    plot.legend->setFont(QFont(plot.font().family(), 8));
-}
+// The charts' common reset (Charts.h), so study charts and run charts start alike.
+void reset(QCustomPlot& plot) { resetPlot(plot); }
 
 // Distinct, stable colours per arm: full is grey (the baseline), the others from a palette.
 QColor armColor(const QString& arm, int index) {
@@ -137,7 +122,7 @@ void drawStudyCost(QCustomPlot& plot, const QJsonObject& report) {
     plot.replot();
 }
 
-void drawStudyLoss(QCustomPlot& plot, const QJsonObject& report, const Store* store) {
+void drawStudyLoss(QCustomPlot& plot, const QJsonObject& report, const Store* store, const Smoothing& smoothing) {
     reset(plot);
     plot.xAxis->setLabel("step");
     plot.yAxis->setLabel("training loss");
@@ -161,8 +146,21 @@ void drawStudyLoss(QCustomPlot& plot, const QJsonObject& report, const Store* st
                 auto* g = plot.addGraph();
                 QVector<double> x(s.x.begin(), s.x.end()), y;
                 for (double v : s.y) y.push_back(v > 0 ? v : qQNaN());
+                const Qt::PenStyle style = QString(key) == "loss.lora" ? Qt::DashLine : Qt::SolidLine;
+                if (smoothing.active()) {  // the raw curve stays, faint, under the smoothed one
+                    auto* raw = plot.addGraph();
+                    QColor faint = c;
+                    faint.setAlpha(35);
+                    raw->setPen(QPen(faint, 1.0, style));
+                    raw->setData(x, y, true);
+                    raw->setObjectName(QString("raw:%1").arg(id));
+                    raw->removeFromLegend();
+                    raw->setLayer("grid");  // beneath every smoothed curve
+                    const auto sm = smoothSeries(std::vector<double>(y.begin(), y.end()), smoothing);
+                    y = QVector<double>(sm.begin(), sm.end());
+                }
                 g->setData(x, y, true);
-                g->setPen(QPen(c, 1.2, QString(key) == "loss.lora" ? Qt::DashLine : Qt::SolidLine));
+                g->setPen(QPen(c, 1.2, style));
                 if (named || QString(key) != "loss.full") g->removeFromLegend();
                 else g->setName(a.value("name").toString());
                 named = named || QString(key) == "loss.full";

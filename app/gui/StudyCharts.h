@@ -8,6 +8,8 @@
 //           Pareto front (no run beats a front run in both) drawn as a line.
 // The Studies view and `hpt study` (through a child process, as the CLI has no
 // QApplication) draw the same pictures.
+#include "stats/Smoothing.h"
+
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -21,7 +23,8 @@ class Store;
 namespace hpt::gui {
 
 void drawStudyCost(QCustomPlot& plot, const QJsonObject& report);
-void drawStudyLoss(QCustomPlot& plot, const QJsonObject& report, const Store* store);
+// With smoothing on, each curve is drawn smoothed over its faint raw samples (the Studies tab).
+void drawStudyLoss(QCustomPlot& plot, const QJsonObject& report, const Store* store, const Smoothing& smoothing = {});
 void drawStudyPareto(QCustomPlot& plot, const QJsonObject& report);
 QStringList studyChartNames();  // cost, loss, pareto
 // Draws chart `name` on `plot`; false for an unknown name.
