@@ -7,6 +7,7 @@
 #include "engine/Divergence.h"
 #include "engine/RunLock.h"
 #include "engine/TrainerCheckpoint.h"
+#include "engine/TrainerSetup.h"
 #include "engine/Evaluation.h"
 #include "engine/IdProbe.h"
 #include "engine/LrSchedule.h"
@@ -24,45 +25,22 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include <QCoreApplication>
-#include <QDateTime>
 #include <QDir>
 #include <QJsonArray>
 #include <QThread>
 #include <QUuid>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstring>
-#include <unistd.h>
 
 namespace hpt {
 
 namespace {
 using Clock = std::chrono::steady_clock;
 
-QJsonObject datasetInfoJson(const DatasetInfo& i) {
-    QJsonArray features, stations;
-    for (const auto& f : i.features) features.append(QString::fromStdString(f));
-    for (const auto& s : i.stations) stations.append(QString::fromStdString(s));
-    return {{"name", QString::fromStdString(i.name)}, {"synthetic", i.synthetic},
-            {"source", QString::fromStdString(i.source)}, {"path", QString::fromStdString(i.path)},
-            {"sha256", QString::fromStdString(i.sha256)}, {"features", features}, {"stations", stations},
-            {"target", QString::fromStdString(i.target)}, {"target_unit", QString::fromStdString(i.targetUnit)},
-            {"missing_policy", QString::fromStdString(i.missingPolicy)}, {"normalization", i.normalization},
-            {"notes", i.notes}};
-}
-
 // An hpt::Error's sentence without its "where: " prefix, to extend it.
 std::string bareMessage(const Error& e) {
     const std::string w = e.what();
     return e.where().empty() || w.size() < e.where().size() + 2 ? w : w.substr(e.where().size() + 2);
-}
-
-QString shapeText(torch::IntArrayRef s) {
-    QStringList parts;
-    for (auto d : s) parts << QString::number(d);
-    return "[" + parts.join(", ") + "]";
 }
 
 QJsonValue finiteOrText(double v) { return std::isfinite(v) ? QJsonValue(v) : QJsonValue(QString::number(v)); }
@@ -150,27 +128,7 @@ struct Trainer::Impl {
         lastFlush = Clock::now();
     }
 
-    std::unique_ptr<Model> createModel() {
-        const QJsonObject m = config.value("model").toObject();
-        const std::string name = m.value("name").toString().toStdString();
-        auto* plugin = host.model(m.value("name").toString());
-        std::unique_ptr<Model> model;
-        // A plugin's own bug is reported as that plugin's error (exit 4), never as a crash.
-        try {
-            model = plugin->create(shape, m.value("params").toObject());
-        } catch (const Error&) {
-            throw;
-        } catch (const c10::Error& e) {
-            throw pluginError(name, std::string("creating the model failed (LibTorch): ") + e.what_without_backtrace());
-        } catch (const std::exception& e) {
-            throw pluginError(name, std::string("creating the model threw: ") + e.what());
-        }
-        if (!model) throw pluginError(name, "create() returned no model");
-        model->module().to(device);
-        model->module().train();
-        return model;
-    }
-
+    std::unique_ptr<Model> createModel() { return createTrainerModel(host, config.value("model").toObject(), shape, device); }
     AdamOptions adamOptions() const { return ro.training.adam; }
 
     // Θ′ = copy of Θ (or a fresh model in the "lora" baseline) with adapters on the targets.
@@ -231,28 +189,7 @@ struct Trainer::Impl {
         // Data and model. Seeding first makes initialisation and dropout reproducible.
         torch::manual_seed(uint64_t(seed));
         const QJsonObject d = config.value("dataset").toObject();
-        try {
-            data = host.dataset(d.value("name").toString())->load(d.value("params").toObject(), d.value("data_dir").toString());
-        } catch (const Error&) {
-            throw;
-        } catch (const c10::Error& e) {
-            // LibTorch reports a failed CPU allocation as its own error: out of memory, as below.
-            const std::string why = e.what_without_backtrace();
-            if (why.find("not enough memory") != std::string::npos || why.find("can't allocate") != std::string::npos)
-                throw dataError((d.value("data_dir").toString().isEmpty() ? d.value("name") : d.value("data_dir")).toString().toStdString(),
-                                "ran out of memory while loading dataset '" + d.value("name").toString().toStdString() +
-                                    "' (" + why + "); use a smaller slice of the data or a machine with more memory");
-            throw pluginError(d.value("name").toString().toStdString(), "loading the dataset failed (LibTorch): " + why);
-        } catch (const std::bad_alloc&) {
-            // Out of memory reading the data is a data problem (too large for this machine), not a plugin bug.
-            const QString where = d.value("data_dir").toString().isEmpty() ? d.value("name").toString()
-                                                                            : d.value("data_dir").toString();
-            throw dataError(where.toStdString(), QString("ran out of memory while loading dataset '%1' from %2; "
-                                                         "use a smaller slice of the data or a machine with more memory")
-                                                     .arg(d.value("name").toString(), where).toStdString());
-        } catch (const std::exception& e) {
-            throw pluginError(d.value("name").toString().toStdString(), std::string("loading the dataset threw: ") + e.what());
-        }
+        data = loadTrainingData(host, d);
         stopPoint();
         if (!data) throw pluginError(d.value("name").toString().toStdString(), "load() returned no dataset");
         const Split& tr = data->train();
@@ -292,8 +229,13 @@ struct Trainer::Impl {
         idProbe = std::make_unique<IdProbe>(ro.id, lora.targets, trainX);
         theta = createModel();
         stopPoint();
-        probeShapes();
-        checkLoraFits();
+        {
+            const int64_t b = std::min<int64_t>(batchSize, trainX.size(0));
+            probeShapes(*theta, trainX.slice(0, 0, b), trainY.slice(0, 0, b),
+                        config.value("model").toObject().value("name").toString().toStdString(),
+                        config.value("dataset").toObject().value("name").toString());
+        }
+        if (ro.switching.mode != "full") checkLoraFits(theta->module(), lora, autoRank);
         stopPoint();
         if (!config.value("devices").toObject().isEmpty())
             coster = std::make_unique<StepCoster>(host, config.value("mapping").toObject(), config.value("devices").toObject());
@@ -321,89 +263,6 @@ struct Trainer::Impl {
     // run before it starts: nothing is recorded, nothing needs resuming.
     void stopPoint() const {
         if (self.stop_.load()) throw SetupStopped{};
-    }
-
-    // The checkpoint folder must take files before hours of training depend on it.
-    static void requireWritableFolder(const QString& dir) {
-        if (!QDir().mkpath(dir))
-            throw Error(ErrorKind::Store, dir.toStdString(),
-                        "cannot create the checkpoint folder; make its parent writable or set checkpoint.dir "
-                        "(--set checkpoint.dir=DIR) to a writable folder");
-        if (::access(QFile::encodeName(dir).constData(), W_OK | X_OK) != 0)
-            throw Error(ErrorKind::Store, dir.toStdString(),
-                        QString("the checkpoint folder is not writable (%1); make it writable (chmod u+w) or set "
-                                "checkpoint.dir (--set checkpoint.dir=DIR) to a writable folder")
-                            .arg(QString::fromLocal8Bit(std::strerror(errno)))
-                            .toStdString());
-    }
-
-    // One forward pass on one batch before step 1: a model whose output does not match the
-    // dataset's target is named here, not as a broadcasting error (or a silently wrong loss)
-    // later. Eval mode and a saved RNG state keep the run identical to one without the probe.
-    void probeShapes() {
-        const std::string name = config.value("model").toObject().value("name").toString().toStdString();
-        const QString dname = config.value("dataset").toObject().value("name").toString();
-        const int64_t b = std::min<int64_t>(batchSize, trainX.size(0));
-        const torch::Tensor x = trainX.slice(0, 0, b), y = trainY.slice(0, 0, b);
-        auto gen = at::detail::getDefaultCPUGenerator();
-        torch::Tensor rng;
-        {
-            std::lock_guard<std::mutex> lock(gen.mutex());
-            rng = gen.get_state();
-        }
-        torch::Tensor out;
-        std::string failure;
-        theta->module().eval();
-        try {
-            torch::NoGradGuard ng;
-            out = theta->forward(x);
-        } catch (const c10::Error& e) {
-            failure = e.what_without_backtrace();
-        } catch (const std::exception& e) {
-            failure = e.what();
-        }
-        theta->module().train();
-        {
-            std::lock_guard<std::mutex> lock(gen.mutex());
-            gen.set_state(rng);
-        }
-        const QString input = QString("one batch of %1 (input %2)").arg(dname, shapeText(x.sizes()));
-        if (!failure.empty())
-            throw pluginError(name, QString("forward() failed on %1 before training: %2")
-                                        .arg(input, QString::fromStdString(failure)).toStdString());
-        if (!out.defined() || out.sizes() != y.sizes())
-            throw pluginError(name, QString("forward() returns shape %1 on %2, but the dataset's target has shape %3; "
-                                            "the model's output layer must produce one value per target")
-                                        .arg(out.defined() ? shapeText(out.sizes()) : QString("(undefined)"), input,
-                                             shapeText(y.sizes()))
-                                        .toStdString());
-    }
-
-    // A fixed LoRA rank must fit every adapted layer (r ≤ min(in, out)); checked before step 1
-    // rather than at the switch, hours later.
-    void checkLoraFits() {
-        if (ro.switching.mode == "full") return;
-        const auto targets = adapterTargets(theta->module(), lora.targets);
-        if (targets.empty()) {
-            QStringList have;
-            for (const auto& n : adapterTargets(theta->module(), {"*"})) have << QString::fromStdString(n);
-            throw configError("lora.targets", QString("no adaptable layer matches %1; the model has: %2")
-                                                  .arg(lora.targets.join(", "), have.isEmpty() ? QString("none") : have.join(", "))
-                                                  .toStdString());
-        }
-        if (autoRank) return;
-        const auto params = theta->module().named_parameters(true);
-        for (const auto& t : targets) {
-            const auto* w = params.find(t + ".weight");
-            if (!w || w->dim() != 2) continue;
-            const int64_t lim = std::min(w->size(0), w->size(1));
-            if (lora.rank > lim)
-                throw configError("lora.rank", QString("rank %1 exceeds the smallest dimension of the adapted layer %2 "
-                                                       "(%3 × %4); choose 1..%5 or \"auto\"")
-                                                   .arg(lora.rank).arg(QString::fromStdString(t))
-                                                   .arg(w->size(0)).arg(w->size(1)).arg(lim)
-                                                   .toStdString());
-        }
     }
 
     // ---- checkpoints -------------------------------------------------------
@@ -439,21 +298,11 @@ struct Trainer::Impl {
 
     void writeCheckpointFile() {
         Checkpoint::write(ckptDir, stateJson(), [&](torch::serialize::OutputArchive& a) {
-            if (theta) {
-                for (const auto& p : theta->module().named_parameters(true)) a.write("theta." + p.key(), p.value().detach().cpu());
-                for (const auto& b : theta->module().named_buffers(true)) a.write("theta." + b.key(), b.value().cpu(), true);
-                optTheta->save(a, "opt_theta");
-            }
-            if (thetaP) {
-                for (const auto& p : thetaP->module().named_parameters(true)) a.write("thetap." + p.key(), p.value().detach().cpu());
-                for (const auto& b : thetaP->module().named_buffers(true)) a.write("thetap." + b.key(), b.value().cpu(), true);
-                optP->save(a, "opt_thetap");
-            }
+            if (theta) saveModel(a, theta->module(), *optTheta, "theta");
+            if (thetaP) saveModel(a, thetaP->module(), *optP, "thetap");
             if (rule.weightSnapshot().defined()) a.write("weight_snapshot", rule.weightSnapshot().cpu());
             for (const auto& [n, w] : startTargets) a.write("start_target." + n, w);
-            auto gen = at::detail::getDefaultCPUGenerator();
-            std::lock_guard<std::mutex> lock(gen.mutex());
-            a.write("rng.cpu", gen.get_state());
+            saveCpuRng(a);
         });
     }
 
@@ -502,18 +351,6 @@ struct Trainer::Impl {
         if (!rollback) priorWall = s.value("wall_s").toDouble();
         auto& a = ck.tensors;
         torch::NoGradGuard ng;
-        auto loadModule = [&](torch::nn::Module& m, const std::string& prefix) {
-            for (auto& p : m.named_parameters(true)) {
-                torch::Tensor t;
-                readTensorLike(a, prefix + p.key(), p.value(), t, ck.file);
-                p.value().copy_(t);
-            }
-            for (auto& b : m.named_buffers(true)) {
-                torch::Tensor t;
-                readTensorLike(a, prefix + b.key(), b.value(), t, ck.file, true);
-                b.value().copy_(t);
-            }
-        };
         for (auto& [n, w] : startTargets) {
             torch::Tensor t;
             readTensorLike(a, "start_target." + n, w, t, ck.file);
@@ -522,8 +359,7 @@ struct Trainer::Impl {
         if (s.value("has_theta").toBool()) {
             if (!theta) theta = createModel();
             if (!optTheta) optTheta = std::make_unique<FlatAdam>(theta->module(), adamOptions());
-            loadModule(theta->module(), "theta.");
-            optTheta->load(a, "opt_theta");
+            loadModel(a, theta->module(), *optTheta, "theta", ck.file);
         } else {
             theta.reset();
             optTheta.reset();
@@ -536,8 +372,7 @@ struct Trainer::Impl {
             lora.rank = s.value("lora_rank").toInteger(lora.rank);
             buildLoraCopy(nullptr);
             autoRank = wasAuto;
-            loadModule(thetaP->module(), "thetap.");
-            optP->load(a, "opt_thetap");
+            loadModel(a, thetaP->module(), *optP, "thetap", ck.file);
         }
         torch::Tensor snap;
         try {
@@ -546,11 +381,7 @@ struct Trainer::Impl {
             snap = torch::Tensor();  // none taken yet (the "lora" baseline)
         }
         rule.restore(s, snap);
-        torch::Tensor rng;
-        a.read("rng.cpu", rng);
-        auto gen = at::detail::getDefaultCPUGenerator();
-        std::lock_guard<std::mutex> lock(gen.mutex());
-        gen.set_state(rng);
+        loadCpuRng(a);
     }
 
     // ---- one step ----------------------------------------------------------

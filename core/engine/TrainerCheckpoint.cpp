@@ -1,15 +1,22 @@
 #include "engine/TrainerCheckpoint.h"
 
 #include "engine/Checkpoint.h"
+#include "engine/CheckpointCheck.h"
+#include "engine/Optimizer.h"
 #include "util/Log.h"
 
 #include <hpt/Error.h>
+
+#include <ATen/CPUGeneratorImpl.h>
 
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <spdlog/spdlog.h>
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
 
 namespace hpt {
 
@@ -62,6 +69,55 @@ std::unique_ptr<RunLock> claimCheckpointFolder(const QString& dir, const QString
                               .toStdString());
     }
     return lock;
+}
+
+void requireWritableFolder(const QString& dir) {
+    if (!QDir().mkpath(dir))
+        throw Error(ErrorKind::Store, dir.toStdString(),
+                    "cannot create the checkpoint folder; make its parent writable or set checkpoint.dir "
+                    "(--set checkpoint.dir=DIR) to a writable folder");
+    if (::access(QFile::encodeName(dir).constData(), W_OK | X_OK) != 0)
+        throw Error(ErrorKind::Store, dir.toStdString(),
+                    QString("the checkpoint folder is not writable (%1); make it writable (chmod u+w) or set "
+                            "checkpoint.dir (--set checkpoint.dir=DIR) to a writable folder")
+                        .arg(QString::fromLocal8Bit(std::strerror(errno)))
+                        .toStdString());
+}
+
+void saveModel(torch::serialize::OutputArchive& a, torch::nn::Module& model, const FlatAdam& opt, const std::string& prefix) {
+    for (const auto& p : model.named_parameters(true)) a.write(prefix + "." + p.key(), p.value().detach().cpu());
+    for (const auto& b : model.named_buffers(true)) a.write(prefix + "." + b.key(), b.value().cpu(), true);
+    opt.save(a, "opt_" + prefix);
+}
+
+void loadModel(torch::serialize::InputArchive& a, torch::nn::Module& model, FlatAdam& opt, const std::string& prefix,
+               const QString& file) {
+    torch::NoGradGuard ng;
+    for (auto& p : model.named_parameters(true)) {
+        torch::Tensor t;
+        readTensorLike(a, prefix + "." + p.key(), p.value(), t, file);
+        p.value().copy_(t);
+    }
+    for (auto& b : model.named_buffers(true)) {
+        torch::Tensor t;
+        readTensorLike(a, prefix + "." + b.key(), b.value(), t, file, true);
+        b.value().copy_(t);
+    }
+    opt.load(a, "opt_" + prefix);
+}
+
+void saveCpuRng(torch::serialize::OutputArchive& a) {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    a.write("rng.cpu", gen.get_state());
+}
+
+void loadCpuRng(torch::serialize::InputArchive& a) {
+    torch::Tensor rng;
+    a.read("rng.cpu", rng);
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(rng);
 }
 
 }  // namespace hpt
