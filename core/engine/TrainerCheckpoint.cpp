@@ -3,6 +3,7 @@
 #include "engine/Checkpoint.h"
 #include "engine/CheckpointCheck.h"
 #include "engine/Optimizer.h"
+#include "engine/TrainerImpl.h"
 #include "util/Log.h"
 
 #include <hpt/Error.h>
@@ -118,6 +119,122 @@ void loadCpuRng(torch::serialize::InputArchive& a) {
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(rng);
+}
+
+// ---- the trainer's checkpoints ---------------------------------------------
+
+QJsonObject Trainer::Impl::stateJson() const {
+    QJsonObject s{{"format", 1}, {"config", config}, {"step", qint64(step)}, {"epoch", epoch},
+            {"batch_in_epoch", qint64(batchInEpoch)}, {"lr", lr}, {"switch_step", qint64(switchStep)},
+            {"dual_step", qint64(dualStep)}, {"lora_rank", qint64(lora.rank)}, {"wall_s", wall()}, {"device", deviceName},
+            {"has_theta", bool(theta)}, {"has_theta_prime", bool(thetaP)}, {"run_uuid", runUuid}, {"config_sha256", configSha256(config)}};
+    // The switching rule's and the cost books' keys sit at the top level (format 1); device totals
+    // so far make a resumed run's modeled cost cover the whole run.
+    for (const QJsonObject& part : {rule.state(), costs.state(), div.state()})
+        for (auto it = part.begin(); it != part.end(); ++it) s.insert(it.key(), it.value());
+    return s;
+}
+
+void Trainer::Impl::writeCheckpoint(const char* why) {
+    flush();
+    sink.sync();
+    try {
+        writeCheckpointFile();
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Store) throw;
+        // Checkpoint::write leaves no partial file under a real name: the old checkpoint stays valid.
+        throw Error(ErrorKind::Store, ckptDir.toStdString(),
+                    QString("writing the checkpoint of step %1 failed (%2). Nothing half-written was kept; the "
+                            "checkpoint before it, if any, is intact. Free space or make the folder writable (or "
+                            "set checkpoint.dir to another folder), then resume from %3")
+                        .arg(step).arg(QString::fromUtf8(e.what()), ckptDir)
+                        .toStdString());
+    }
+    emitEvent("checkpoint", {{"reason", why}, {"dir", ckptDir}, {"phase", toString(rule.phase())}});
+}
+
+void Trainer::Impl::writeCheckpointFile() {
+    Checkpoint::write(ckptDir, stateJson(), [&](torch::serialize::OutputArchive& a) {
+        if (theta) saveModel(a, theta->module(), *optTheta, "theta");
+        if (thetaP) saveModel(a, thetaP->module(), *optP, "thetap");
+        if (rule.weightSnapshot().defined()) a.write("weight_snapshot", rule.weightSnapshot().cpu());
+        for (const auto& [n, w] : startTargets) a.write("start_target." + n, w);
+        saveCpuRng(a);
+    });
+}
+
+void Trainer::Impl::resume() {
+    const QString file = loadCheckpoint(opts.resumeFrom, false);
+    emitEvent("resume", {{"from", file}, {"step", qint64(step)}, {"phase", toString(rule.phase())}});
+}
+
+QString Trainer::Impl::loadCheckpoint(const QString& dir, bool rollback) {
+    CheckpointData ck = Checkpoint::read(dir);
+    if (!ck.rejected.isEmpty()) emitEvent("checkpoint_corrupt", {{"reason", ck.rejected}});
+    const QJsonObject s = ck.state;
+    // Validated before anything is restored: a crafted or foreign file is a data error, not a crash.
+    const int64_t storedEpochs = s.value("config").toObject().value("training").toObject().value("epochs").toInteger(0);
+    checkCheckpointState(s, ck.file, {stepsPerEpoch, std::max<int64_t>(epochs, storedEpochs)});
+    checkCheckpointOwner(s, runUuid, ck.file);
+    try {
+        restoreCheckpoint(s, ck, rollback);
+    } catch (const c10::Error& e) {
+        throw dataError(ck.file.toStdString(), std::string("the checkpoint's tensors do not fit this run: ") +
+                                                   e.what_without_backtrace());
+    }
+    return ck.file;
+}
+
+void Trainer::Impl::restoreCheckpoint(const QJsonObject& s, CheckpointData& ck, bool rollback) {
+    if (rollback) {
+        theta.reset();
+        optTheta.reset();
+    } else {
+        div.restore(s);
+        // Device totals continue from the checkpoint (a rollback keeps its own: the steps it
+        // discards were paid for).
+        costs.restore(s);
+    }
+    step = s.value("step").toInteger();
+    epoch = s.value("epoch").toInt();
+    batchInEpoch = s.value("batch_in_epoch").toInteger();
+    lr = s.value("lr").toDouble();
+    switchStep = s.value("switch_step").toInteger(-1);
+    dualStep = s.value("dual_step").toInteger(-1);
+    if (!rollback) priorWall = s.value("wall_s").toDouble();
+    auto& a = ck.tensors;
+    torch::NoGradGuard ng;
+    for (auto& [n, w] : startTargets) {
+        torch::Tensor t;
+        readTensorLike(a, "start_target." + n, w, t, ck.file);
+        w = t;
+    }
+    if (s.value("has_theta").toBool()) {
+        if (!theta) theta = createModel();
+        if (!optTheta) optTheta = std::make_unique<FlatAdam>(theta->module(), adamOptions());
+        loadModel(a, theta->module(), *optTheta, "theta", ck.file);
+    } else {
+        theta.reset();
+        optTheta.reset();
+    }
+    thetaP.reset();
+    optP.reset();
+    if (s.value("has_theta_prime").toBool()) {
+        const bool wasAuto = autoRank;
+        autoRank = false;  // the rank chosen then is stored
+        lora.rank = s.value("lora_rank").toInteger(lora.rank);
+        buildLoraCopy(nullptr);
+        autoRank = wasAuto;
+        loadModel(a, thetaP->module(), *optP, "thetap", ck.file);
+    }
+    torch::Tensor snap;
+    try {
+        a.read("weight_snapshot", snap);
+    } catch (const c10::Error&) {
+        snap = torch::Tensor();  // none taken yet (the "lora" baseline)
+    }
+    rule.restore(s, snap);
+    loadCpuRng(a);
 }
 
 }  // namespace hpt
