@@ -158,9 +158,9 @@ PricedModel buildModel(const QCommandLineParser& p, const hpt::PluginHost& host)
 
 QJsonObject devicesConfig(const QCommandLineParser& p) {
     QJsonObject cfg;
-    for (const char* role : {"gpu", "systolic", "reram"}) {
+    for (const QString& role : hpt::Mapping::roles()) {
         QJsonObject d;
-        const QString opt = QString(role) + "-preset";
+        const QString opt = role + "-preset";
         if (p.isSet(opt)) d.insert("preset", p.value(opt));
         cfg.insert(role, d);
     }
@@ -169,7 +169,9 @@ QJsonObject devicesConfig(const QCommandLineParser& p) {
         if (eq <= 0 || dot <= 0 || dot > eq)
             throw configError("--set", "in model mode use role.key=value (e.g. reram.endurance=1e8), got '" + kv.toStdString() + "'");
         const QString role = kv.left(dot);
-        if (!cfg.contains(role)) throw configError("--set", "unknown device role '" + role.toStdString() + "'; use gpu, systolic or reram");
+        if (!cfg.contains(role))
+            throw configError("--set", "unknown device role '" + role.toStdString() + "'; use " +
+                                           hpt::Mapping::roles().join(", ").toStdString());
         QJsonObject d = cfg.value(role).toObject();
         QJsonObject params = d.value("params").toObject();
         params.insert(kv.mid(dot + 1, eq - dot - 1), parseValue(kv.mid(eq + 1)));
