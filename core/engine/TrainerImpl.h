@@ -82,10 +82,11 @@ struct Trainer::Impl {
     LoraSpec lora;
     bool autoRank = false;
 
-    int64_t seed = 42, batchSize = 1, stepsPerEpoch = 0, totalSteps = 0, ckptEvery = 0;
+    // Set from RunOptions in setup().
+    int64_t seed = 0, batchSize = 1, stepsPerEpoch = 0, totalSteps = 0, ckptEvery = 0;
     int epochs = 1, epoch = 0;
     int64_t step = 0, batchInEpoch = 0, switchStep = -1, dualStep = -1;
-    double lr0 = 1e-4, lr = 1e-4, lrLogged = NAN;
+    double lr0 = 0, lr = 0, lrLogged = NAN;
     Divergence div;  // the divergence policy and its rollbacks so far
     double priorWall = 0;  // wall time of earlier segments of a resumed run
     Clock::time_point t0;
@@ -123,7 +124,7 @@ struct Trainer::Impl {
 
     void enterPhaseCosts(Phase p) { costs.enterPhase(p, theta ? &traceTheta : nullptr, thetaP ? &traceP : nullptr); }
 
-    void setup();
+    void setup();  // TrainerSetup.cpp
 
     // A stop request during setup (loading data, building models, matching LoRA targets) ends the
     // run before it starts: nothing is recorded, nothing needs resuming.
@@ -131,13 +132,10 @@ struct Trainer::Impl {
         if (self.stop_.load()) throw SetupStopped{};
     }
 
-    // ---- checkpoints -------------------------------------------------------
+    // ---- checkpoints (TrainerCheckpoint.cpp) ----------------------------------
     QJsonObject stateJson() const;
-
     void writeCheckpoint(const char* why);
-
     void writeCheckpointFile();
-
     void resume();
 
     // Restores everything a checkpoint holds. rollback: the same run goes back to its last good
@@ -192,9 +190,9 @@ struct Trainer::Impl {
     // has dropped it by switching to LORA since.
     Model* bestModel();
 
+    // ---- reports (TrainerReport.cpp) -------------------------------------------
     void emitProgress();
     int64_t startStep = 0;
-
     QJsonObject finalJson(const char* status);
 
     // What the run store records when the run starts: plugins, dataset, runtime, identity.
