@@ -48,13 +48,12 @@ void printCost(const char* label, const hpt::Cost& c) {
                 c.cellWrites);
 }
 
-// Default shapes of the models' reference data sets (stations × features → outputs).
-hpt::ModelShape defaultShape(const QString& model) {
-    if (model == "swe") return {323, 19, 323};
-    if (model == "covid") return {50, 19, 50};
-    if (model == "wind") return {57, 12, 57};
-    if (model == "weather") return {29, 13, 29};
-    return {};
+// The shape of the model's reference data set (stations × features → outputs), from its
+// metadata "reference_shape"; zeros when the model declares none.
+hpt::ModelShape referenceShape(const hpt::PluginHost& host, const QString& model) {
+    const hpt::PluginRecord* rec = host.find(hpt::PluginKind::Model, model);
+    const QJsonObject r = rec ? rec->meta.value("reference_shape").toObject() : QJsonObject{};
+    return {r.value("stations").toInteger(), r.value("features").toInteger(), r.value("outputs").toInteger()};
 }
 
 int64_t positiveInt(const QCommandLineParser& p, const QString& opt, int64_t def) {
@@ -126,13 +125,13 @@ PricedModel buildModel(const QCommandLineParser& p, const hpt::PluginHost& host)
     const QJsonObject presets = rec.meta.value("presets").toObject();
     const QString preset = p.isSet("preset") ? p.value("preset") : (presets.contains("compact") ? "compact" : "");
     const QJsonObject params = hpt::resolveParams(rec.params, presets, preset, {}, "model");
-    hpt::ModelShape shape = defaultShape(name);
+    hpt::ModelShape shape = referenceShape(host, name);
     shape.stations = positiveInt(p, "stations", shape.stations);
     shape.features = positiveInt(p, "features", shape.features);
     shape.outputs = positiveInt(p, "outputs", shape.outputs ? shape.outputs : shape.stations);
     if (shape.stations <= 0 || shape.features <= 0)
         throw configError("--stations", "model '" + name.toStdString() +
-                                            "' has no default shape; give --stations, --features and --outputs");
+                                            "' declares no reference_shape; give --stations, --features and --outputs");
     auto* plugin = qobject_cast<hpt::ModelPlugin*>(rec.instance);
     PricedModel m;
     m.batch = positiveInt(p, "batch", 1);
@@ -158,9 +157,9 @@ PricedModel buildModel(const QCommandLineParser& p, const hpt::PluginHost& host)
 
 QJsonObject devicesConfig(const QCommandLineParser& p) {
     QJsonObject cfg;
-    for (const char* role : {"gpu", "systolic", "reram"}) {
+    for (const QString& role : hpt::Mapping::roles()) {
         QJsonObject d;
-        const QString opt = QString(role) + "-preset";
+        const QString opt = role + "-preset";
         if (p.isSet(opt)) d.insert("preset", p.value(opt));
         cfg.insert(role, d);
     }
@@ -169,7 +168,9 @@ QJsonObject devicesConfig(const QCommandLineParser& p) {
         if (eq <= 0 || dot <= 0 || dot > eq)
             throw configError("--set", "in model mode use role.key=value (e.g. reram.endurance=1e8), got '" + kv.toStdString() + "'");
         const QString role = kv.left(dot);
-        if (!cfg.contains(role)) throw configError("--set", "unknown device role '" + role.toStdString() + "'; use gpu, systolic or reram");
+        if (!cfg.contains(role))
+            throw configError("--set", "unknown device role '" + role.toStdString() + "'; use " +
+                                           hpt::Mapping::roles().join(", ").toStdString());
         QJsonObject d = cfg.value(role).toObject();
         QJsonObject params = d.value("params").toObject();
         params.insert(kv.mid(dot + 1, eq - dot - 1), parseValue(kv.mid(eq + 1)));
@@ -396,7 +397,7 @@ int bench(const QCommandLineParser& p, const hpt::PluginHost& host) {
     auto& net = m.full->module();
     net.train();
     torch::optim::AdamW opt(net.parameters(), torch::optim::AdamWOptions(1e-4));
-    hpt::ModelShape shape = defaultShape(p.value("model"));
+    hpt::ModelShape shape = referenceShape(host, p.value("model"));
     shape.stations = positiveInt(p, "stations", shape.stations);
     shape.features = positiveInt(p, "features", shape.features);
     auto x = torch::randn({m.batch, shape.stations, shape.features});

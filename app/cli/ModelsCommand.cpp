@@ -20,13 +20,12 @@ namespace {
 
 using hpt::PluginKind;
 
-// Default shapes from the datasets (issue 4): stations × features → outputs.
-std::optional<hpt::ModelShape> defaultShape(const QString& name) {
-    if (name == "swe") return hpt::ModelShape{323, 19, 323};
-    if (name == "covid") return hpt::ModelShape{50, 19, 50};
-    if (name == "wind") return hpt::ModelShape{57, 12, 57};
-    if (name == "weather") return hpt::ModelShape{29, 13, 29};
-    return std::nullopt;
+// The shape of the model's reference data set (metadata "reference_shape"): stations × features → outputs.
+std::optional<hpt::ModelShape> defaultShape(const QJsonObject& meta) {
+    const QJsonObject r = meta.value("reference_shape").toObject();
+    const hpt::ModelShape s{r.value("stations").toInteger(), r.value("features").toInteger(), r.value("outputs").toInteger()};
+    if (s.stations <= 0 || s.features <= 0 || s.outputs <= 0) return std::nullopt;
+    return s;
 }
 
 // fnmatch-style: '*' matches any run of characters (dots included), as LoRA target patterns do.
@@ -49,12 +48,12 @@ QJsonObject presetBlock(const QJsonObject& meta, const QString& preset, const ch
     return o;
 }
 
-hpt::ModelShape shapeFrom(const QCommandLineParser& p, const QString& name) {
-    auto shape = defaultShape(name);
+hpt::ModelShape shapeFrom(const QCommandLineParser& p, const QString& name, const QJsonObject& meta) {
+    auto shape = defaultShape(meta);
     const bool given = p.isSet("stations") || p.isSet("features") || p.isSet("outputs");
     if (!shape && !(p.isSet("stations") && p.isSet("features") && p.isSet("outputs")))
         throw hpt::configError("--stations/--features/--outputs",
-                               "model '" + name.toStdString() + "' has no default shape; give all three");
+                               "model '" + name.toStdString() + "' declares no reference_shape; give all three");
     hpt::ModelShape s = shape.value_or(hpt::ModelShape{});
     if (given) {
         auto read = [&](const char* opt, int64_t fallback) {
@@ -200,7 +199,7 @@ int runModels(const QStringList& args) {
         auto host = hpt::cli::loadPlugins(p);
         if (p.isSet("describe")) {
             const auto& rec = host->require(PluginKind::Model, p.value("describe"));
-            const auto shape = shapeFrom(p, rec.name);
+            const auto shape = shapeFrom(p, rec.name, rec.meta);
             QJsonArray presets;
             for (const auto& preset : presetsOf(rec, p)) presets.append(describePreset(rec, host->model(rec.name), preset, shape));
             const QJsonObject o{{"name", rec.name}, {"version", rec.version}, {"description", rec.description},

@@ -3,6 +3,7 @@
 
 #include "cli/BatchPrinter.h"
 #include "cost/Counterfactual.h"
+#include "cost/Mapping.h"
 #include "engine/Phase.h"
 
 #include <cmath>
@@ -31,7 +32,7 @@ QString timeEnergy(const QJsonObject& o) {
 
 // "gpu 1.23 s / 325.5 J · reram 2 ms / 0.1 J", roles in the usual order first.
 QString rolesText(const QJsonObject& roles) {
-    QStringList parts, order{"gpu", "systolic", "reram"};
+    QStringList parts, order = Mapping::roles();
     for (const auto& k : roles.keys())
         if (!order.contains(k)) order << k;
     for (const auto& r : order)

@@ -1,5 +1,7 @@
 #include "gui/RunData.h"
 
+#include "cost/Mapping.h"
+
 #include <algorithm>
 
 namespace hpt::gui {
@@ -59,9 +61,10 @@ std::vector<PhaseSpan> RunData::phases() const {
 
 std::vector<std::string> RunData::devices() const {
     std::vector<std::string> out;
-    for (const char* d : {"gpu", "systolic", "reram"})
-        if (series_.count(std::string("device.") + d + ".energy_j") || series_.count(std::string("device.") + d + ".time_s"))
-            out.push_back(d);
+    for (const QString& role : Mapping::roles()) {
+        const std::string d = role.toStdString();
+        if (series_.count("device." + d + ".energy_j") || series_.count("device." + d + ".time_s")) out.push_back(d);
+    }
     for (const auto& kv : series_) {
         const auto& k = kv.first;
         if (k.rfind("device.", 0) != 0) continue;

@@ -1,5 +1,6 @@
 #include "gui/StudyCharts.h"
 
+#include "cost/Mapping.h"
 #include "gui/ChartExport.h"
 #include "gui/ChildRender.h"
 #include "gui/Charts.h"
@@ -40,7 +41,7 @@ QColor armColor(const QString& arm, int index) {
 
 std::vector<QString> rolesOf(const QJsonArray& arms) {
     std::vector<QString> roles;
-    for (const char* r : {"gpu", "systolic", "reram"}) roles.emplace_back(r);
+    for (const QString& r : hpt::Mapping::roles()) roles.push_back(r);
     for (const auto& a : arms)
         for (const auto& k : a.toObject().value("devices_mean").toObject().keys())
             if (std::find(roles.begin(), roles.end(), k) == roles.end()) roles.push_back(k);

@@ -1,5 +1,7 @@
 #include "cost/Counterfactual.h"
 
+#include "cost/RunCosts.h"
+#include "engine/RunOptions.h"
 #include "lora/AdapterInjector.h"
 #include "plugin/PluginHost.h"
 
@@ -42,20 +44,12 @@ RunTraces runTraces(const PluginHost& host, const QJsonObject& config, const Mod
     if (!plugin) throw configError("model.name", "no model plugin '" + name.toStdString() + "' is loaded");
     if (shape.stations <= 0 || shape.features <= 0 || shape.outputs <= 0)
         throw configError("model", "the run reported no model shape to trace");
-    const QJsonObject l = config.value("lora").toObject();
-    LoraSpec spec;
-    spec.rank = rank > 0 ? rank : (l.value("rank").isDouble() ? l.value("rank").toInteger(8) : 8);
-    spec.alpha = l.value("alpha").toDouble(spec.alpha);
-    spec.dropout = l.value("dropout").toDouble(spec.dropout);
-    if (l.contains("targets")) {
-        spec.targets.clear();
-        for (const auto& v : l.value("targets").toArray()) spec.targets << v.toString();
-    }
-    if (l.contains("modules_to_save")) {
-        spec.modulesToSave.clear();
-        for (const auto& v : l.value("modules_to_save").toArray()) spec.modulesToSave << v.toString();
-    }
-    const int64_t batch = config.value("training").toObject().value("batch_size").toInteger(1);
+    // The run's own LoRA options and batch size; the rank it chose (rank > 0), else the configured one.
+    const RunOptions ro = RunOptions::fromResolved(config);
+    LoraSpec spec = ro.lora.spec;
+    if (rank > 0) spec.rank = rank;
+    else if (ro.lora.autoRank) spec.rank = 8;
+    const int64_t batch = ro.training.batchSize;
     auto theta = plugin->create(shape, m.value("params").toObject());
     auto thetaPrime = plugin->create(shape, m.value("params").toObject());
     injectAdapters(thetaPrime->module(), spec);
@@ -65,17 +59,13 @@ RunTraces runTraces(const PluginHost& host, const QJsonObject& config, const Mod
 QJsonObject priceOnMapping(const PluginHost& host, const QJsonObject& devicesConfig, const QString& mapping,
                            const RunTraces& t, const std::vector<PhaseSegment>& segments) {
     StepCoster coster(host, QJsonObject{{"preset", mapping}}, devicesConfig);
+    RunCosts books(&coster);
     std::map<std::string, Costs> perPhase;
     Costs total;
     for (const auto& seg : segments) {
-        Costs enter, step;
-        // Which copies exist in each phase, as in the engine: Θ in FULL and DUAL, Θ′ in DUAL and LORA.
-        if (seg.phase != Phase::Lora) addInto(enter, coster.enterPhase(seg.phase, t.theta));
-        if (seg.phase != Phase::Full) addInto(enter, coster.enterPhase(seg.phase, t.thetaPrime));
-        if (seg.steps > 0) {
-            if (seg.phase != Phase::Lora) addInto(step, coster.stepCost(t.theta, seg.phase));
-            if (seg.phase != Phase::Full) addInto(step, coster.stepCost(t.thetaPrime, seg.phase));
-        }
+        // The engine's own composition (cost/RunCosts.h): Θ in FULL and DUAL, Θ′ in DUAL and LORA.
+        const Costs enter = books.enterPhase(seg.phase, &t.theta, &t.thetaPrime).perRole;
+        const Costs step = seg.steps > 0 ? books.step(seg.phase, &t.theta, &t.thetaPrime).perRole : Costs{};
         Costs& ph = perPhase[toString(seg.phase)];
         addInto(ph, enter);
         addInto(ph, step, double(seg.steps));

@@ -41,7 +41,7 @@ public:
     Mapping();  // the "hpt" preset
 
     static QStringList presetNames();        // gpu-only, hpt, reram-naive
-    static QStringList roles();              // gpu, systolic, reram
+    static QStringList roles();              // gpu, systolic, reram: the one list of device roles
     static QStringList opNames();            // the op part of a rule key
     // Throws hpt::Error(Config, "mapping.preset") naming the presets.
     static Mapping preset(const QString& name);

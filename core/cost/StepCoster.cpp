@@ -1,5 +1,6 @@
 #include "cost/StepCoster.h"
 
+#include "config/Experiment.h"
 #include "plugin/PluginHost.h"
 
 #include <hpt/Error.h>
@@ -14,13 +15,6 @@ namespace hpt {
 
 namespace {
 
-struct RoleDefault {
-    const char* role;
-    const char* plugin;
-    const char* preset;
-};
-// docs/experiment.md "devices" defaults.
-const RoleDefault kDefaults[] = {{"gpu", "gpu", "H100"}, {"systolic", "systolic", "default"}, {"reram", "reram", "isaac"}};
 
 // A weight's stored operand is identified by its forward GEMM.
 bool storesWeight(const Op& op) {
@@ -78,8 +72,11 @@ StepCoster::StepCoster(const PluginHost& host, const QJsonObject& mappingConfig,
                                   .toStdString());
         }
     QJsonObject described;
-    for (const auto& d : kDefaults) {
-        const QString role = d.role;
+    // Each role's default plugin and preset: the experiment's built-in "devices" block.
+    const QJsonObject defaults = builtinExperimentDefaults().value("devices").toObject();
+    for (const QString& role : Mapping::roles()) {
+        const QString defaultPlugin = defaults.value(role).toObject().value("plugin").toString(role);
+        const QString defaultPreset = defaults.value(role).toObject().value("preset").toString();
         const bool explicitRole = devicesConfig.contains(role);
         const QJsonValue cv = devicesConfig.value(role);
         if (explicitRole && !cv.isObject())
@@ -90,7 +87,7 @@ StepCoster::StepCoster(const PluginHost& host, const QJsonObject& mappingConfig,
             if (it.key() != "plugin" && it.key() != "preset" && it.key() != "params")
                 throw configError(("devices." + role + "." + it.key()).toStdString(),
                                   "unknown key; a device entry has \"plugin\", \"preset\" and \"params\"");
-        const QString plugin = c.value("plugin").toString(d.plugin);
+        const QString plugin = c.value("plugin").toString(defaultPlugin);
         const PluginRecord* rec = host.find(PluginKind::Device, plugin);
         if (!rec) {
             if (!explicitRole) continue;  // a default role whose plugin is absent: priced only if used
@@ -98,7 +95,7 @@ StepCoster::StepCoster(const PluginHost& host, const QJsonObject& mappingConfig,
         }
         const QJsonObject presets = rec->meta.value("presets").toObject();
         // The role's default preset only applies to the role's default plugin.
-        QString preset = c.value("preset").toString(plugin == d.plugin ? d.preset : "");
+        QString preset = c.value("preset").toString(plugin == defaultPlugin ? defaultPreset : "");
         if (!preset.isEmpty() && !presets.contains(preset)) {
             const QString hint = nearestName(preset, presets.keys());
             throw configError(("devices." + role + ".preset").toStdString(),

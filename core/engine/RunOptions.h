@@ -45,9 +45,10 @@ struct LoraOptions {
     QJsonObject autoRule;   // lora.auto (id/AutoRank.h)
 };
 
+// Member defaults equal the built-in ones (tested), as SwitchingOptions'.
 struct DivergenceOptions {
-    QString policy = "stop";  // or "rollback"
-    double maxGradNorm = 0;   // 0 = off
+    QString policy = "stop";     // or "rollback"
+    double maxGradNorm = 10000;  // 0 = off
     double lrFactor = 0.5;
     int maxRollbacks = 3;
 };

@@ -6,6 +6,8 @@
 //  - a resume refuses a checkpoint written by another run, naming both.
 #include "engine/RunLock.h"
 
+#include <torch/torch.h>
+
 #include <QJsonObject>
 #include <QString>
 #include <memory>
@@ -25,5 +27,23 @@ std::unique_ptr<RunLock> claimCheckpointFolder(const QString& dir, const QString
 
 // Refuses a checkpoint state whose run_uuid is another run's (older checkpoints without one pass).
 void checkCheckpointOwner(const QJsonObject& state, const QString& runUuid, const QString& file);
+
+// The checkpoint folder must take files before hours of training depend on it: creates it and
+// checks it is writable. Throws hpt::Error (Store) naming the folder and the fix.
+void requireWritableFolder(const QString& dir);
+
+class FlatAdam;
+
+// One model and its optimizer in a checkpoint's tensors, the same way for Θ (prefix "theta")
+// and Θ′ ("thetap"): "<prefix>.<parameter or buffer name>" and the optimizer under "opt_<prefix>".
+void saveModel(torch::serialize::OutputArchive& a, torch::nn::Module& model, const FlatAdam& opt, const std::string& prefix);
+// Inverse of saveModel into a model of the same layout; a missing or misshapen tensor is a data
+// error naming it and `file`.
+void loadModel(torch::serialize::InputArchive& a, torch::nn::Module& model, FlatAdam& opt, const std::string& prefix,
+               const QString& file);
+
+// The default CPU generator's state (dropout, initialisation), for bit-identical resumes.
+void saveCpuRng(torch::serialize::OutputArchive& a);
+void loadCpuRng(torch::serialize::InputArchive& a);
 
 }  // namespace hpt

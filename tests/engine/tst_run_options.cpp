@@ -27,6 +27,14 @@ private slots:
         QCOMPARE(a.monitoredLayers, b.monitoredLayers);
     }
 
+    void divergenceMemberDefaultsEqualTheBuiltinOnes() {
+        const DivergenceOptions a, b = RunOptions::fromResolved({}).divergence;
+        QCOMPARE(a.policy, b.policy);
+        QCOMPARE(a.maxGradNorm, b.maxGradNorm);
+        QCOMPARE(a.lrFactor, b.lrFactor);
+        QCOMPARE(a.maxRollbacks, b.maxRollbacks);
+    }
+
     // An empty configuration (e.g. a checkpoint's from before a section existed) reads as the built-in defaults.
     void missingKeysTakeTheBuiltinDefaults() {
         const QJsonObject d = builtinExperimentDefaults();
