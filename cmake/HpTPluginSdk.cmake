@@ -12,6 +12,6 @@ function(hpt_add_plugin name kind)
   add_library(${target} MODULE ${ARG_SOURCES})
   set_target_properties(${target} PROPERTIES AUTOMOC ON CXX_STANDARD 17 OUTPUT_NAME ${name} PREFIX "libhpt_${kind}_"
     LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/plugins/${kind}s)
-  target_link_libraries(${target} PRIVATE HpT::core ${ARG_LIBS})
+  target_link_libraries(${target} PRIVATE HpT::sdk ${ARG_LIBS})
   install(TARGETS ${target} LIBRARY DESTINATION ${HPT_INSTALL_PLUGIN_DIR}/${kind}s)
 endfunction()

@@ -75,8 +75,8 @@ int runDevices(const QStringList& args) {
         std::vector<const hpt::PluginRecord*> recs;
         if (!names.isEmpty()) recs.push_back(&host->require(hpt::PluginKind::Device, names[0]));
         else
-            for (const auto& r : host->loaded())
-                if (r.kind == hpt::PluginKind::Device) recs.push_back(&r);
+            for (const auto* r : host->loaded())
+                if (r->kind == hpt::PluginKind::Device) recs.push_back(r);
         const bool describe = p.isSet("describe") || !names.isEmpty();
         if (p.isSet("json")) {
             QJsonArray out;

@@ -214,12 +214,12 @@ int runModels(const QStringList& args) {
             return 0;
         }
         QJsonArray list;
-        for (const auto& r : host->loaded()) {
-            if (r.kind != PluginKind::Model) continue;
-            list.append(QJsonObject{{"name", r.name}, {"version", r.version}, {"description", r.description},
-                                    {"dataset", r.meta.value("dataset")},
-                                    {"presets", QJsonArray::fromStringList(r.meta.value("presets").toObject().keys())},
-                                    {"file", r.file}});
+        for (const auto* r : host->loaded()) {
+            if (r->kind != PluginKind::Model) continue;
+            list.append(QJsonObject{{"name", r->name}, {"version", r->version}, {"description", r->description},
+                                    {"dataset", r->meta.value("dataset")},
+                                    {"presets", QJsonArray::fromStringList(r->meta.value("presets").toObject().keys())},
+                                    {"file", r->file}});
         }
         if (p.isSet("json")) {
             std::fputs(QJsonDocument(list).toJson().constData(), stdout);

@@ -315,8 +315,8 @@ void MainWindow::exportCurrentChart() {
 void MainWindow::showAbout() {
     const RuntimeInfo rt = probeRuntime(false);
     QString plugins;
-    for (const auto& r : host_.loaded())
-        plugins += QString("<tr><td>%1</td><td>%2</td><td>%3</td></tr>").arg(toString(r.kind), r.name.toHtmlEscaped(), r.version.toHtmlEscaped());
+    for (const auto* r : host_.loaded())
+        plugins += QString("<tr><td>%1</td><td>%2</td><td>%3</td></tr>").arg(toString(r->kind), r->name.toHtmlEscaped(), r->version.toHtmlEscaped());
     QMessageBox::about(this, "About HpT Workbench",
                        QString("<h3>HpT Workbench %1</h3>"
                                "<p>Hybrid acceleration of spatio-temporal attention model training: full-parameter "

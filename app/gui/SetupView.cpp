@@ -41,8 +41,8 @@ const char* kRoles[] = {"gpu", "systolic", "reram"};
 // Where the schema's form groups sit: three columns. A group the schema names
 // and this list does not gets its own box in the last column.
 const std::pair<const char*, int> kGroupColumns[] = {
-    {"Training", 0}, {"Intrinsic dimension", 0}, {"Checkpoints", 0}, {"Switching (FULL → DUAL → LORA)", 1},
-    {"Divergence", 1}, {"LoRA (Θ′)", 2}, {"Auto rank", 2}};
+    {"Training", 0}, {"Switching (FULL → DUAL → LORA)", 1}, {"Divergence", 1}, {"Checkpoints", 1},
+    {"LoRA (Θ′)", 2}, {"Auto rank", 2}, {"Intrinsic dimension", 2}};
 
 void removeAt(QJsonObject& o, const QStringList& path) {
     if (path.size() == 1) {

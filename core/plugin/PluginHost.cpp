@@ -154,17 +154,17 @@ bool PluginHost::loadFile(const QString& file) {
     return true;
 }
 
-std::vector<PluginSpec> PluginHost::loaded() const {
-    std::vector<PluginSpec> out;
+std::vector<const PluginSpec*> PluginHost::loaded() const {
+    std::vector<const PluginSpec*> out;
     for (const auto& s : specs_)
-        if (s.usable()) out.push_back(s);
+        if (s.usable()) out.push_back(&s);
     return out;
 }
 
-std::vector<PluginSpec> PluginHost::failed() const {
-    std::vector<PluginSpec> out;
+std::vector<const PluginSpec*> PluginHost::failed() const {
+    std::vector<const PluginSpec*> out;
     for (const auto& s : specs_)
-        if (!s.usable()) out.push_back(s);
+        if (!s.usable()) out.push_back(&s);
     return out;
 }
 

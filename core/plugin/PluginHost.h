@@ -71,10 +71,10 @@ public:
 
     // Every file tried, in load order, whatever state it reached.
     const std::vector<PluginSpec>& specs() const { return specs_; }
-    // The usable (Initialized) specs.
-    std::vector<PluginSpec> loaded() const;
+    // The usable (Initialized) specs; the pointers live as long as the host.
+    std::vector<const PluginSpec*> loaded() const;
     // The specs that stopped short, with their error.
-    std::vector<PluginSpec> failed() const;
+    std::vector<const PluginSpec*> failed() const;
     // A failed spec whose metadata names this plugin (so an error can say why it is missing).
     const PluginSpec* failedSpec(PluginKind kind, const QString& name) const;
     // "; <spec> failed at <state>: <error>" for failedSpec(kind, name), else "".

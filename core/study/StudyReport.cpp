@@ -14,6 +14,12 @@ namespace hpt::study {
 
 namespace {
 
+// ReRAM cell writes are "writes", as in every per-device cost and a run's result; reports written
+// before that said "cell_writes", and a report read back may be one of them.
+QJsonValue reramWrites(const QJsonObject& reram) {
+    return reram.contains("writes") ? reram.value("writes") : reram.value("cell_writes");
+}
+
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const QStringList kPhases{"FULL", "DUAL", "LORA"};
 
@@ -78,7 +84,7 @@ QJsonObject runJson(const RunResult& r) {
             {"steps_per_phase", steps},
             {"devices", devices},
             {"devices_per_phase", perPhase},
-            {"reram", QJsonObject{{"cell_writes", r.cellWrites},
+            {"reram", QJsonObject{{"writes", r.cellWrites},
                                   {"max_writes_per_cell", r.maxWritesPerCell},
                                   {"endurance_used_pct", r.enduranceUsedPct}}}};
 }
@@ -258,7 +264,7 @@ QJsonObject summarize(const QString& studyId, const QString& experiment, const s
         o.insert("devices_mean", devJson);
         o.insert("devices_per_phase_mean", phJson);
         o.insert("steps_per_phase_mean", stepsJson);
-        o.insert("reram", QJsonObject{{"cell_writes", meanSd(writes)},
+        o.insert("reram", QJsonObject{{"writes", meanSd(writes)},
                                       {"max_writes_per_cell", maxPerCell},
                                       {"endurance_used_pct_max", maxWear}});
         armsJson.append(o);
@@ -435,7 +441,7 @@ QString toMarkdown(const QJsonObject& rep) {
         md += QString("%1 | %2 | %3 | %4 |\n")
                   .arg(meanSdText(a.value("wall_s").toObject(), 3), meanSdText(a.value("modeled_time_s").toObject()),
                        meanSdText(a.value("modeled_energy_j").toObject()),
-                       meanSdText(a.value("reram").toObject().value("cell_writes").toObject(), 3));
+                       meanSdText(reramWrites(a.value("reram").toObject()).toObject(), 3));
     }
     const QJsonObject ratios = rep.value("ratios").toObject(), quality = rep.value("quality_test").toObject();
     if (!ratios.isEmpty()) {
@@ -489,7 +495,7 @@ QString toMarkdown(const QJsonObject& rep) {
     for (const auto& v : arms) {
         const QJsonObject a = v.toObject(), w = a.value("reram").toObject();
         md += QString("| %1 | %2 | %3 | %4 |\n")
-                  .arg(a.value("name").toString(), meanSdText(w.value("cell_writes").toObject(), 3),
+                  .arg(a.value("name").toString(), meanSdText(reramWrites(w).toObject(), 3),
                        fmt(w.value("max_writes_per_cell")), fmt(w.value("endurance_used_pct_max")));
     }
     const QJsonObject files = rep.value("files").toObject();
@@ -558,7 +564,7 @@ QString toCsv(const QJsonObject& rep) {
             }
             for (const auto& ph : kPhases) row << val(r.value("steps_per_phase").toObject().value(ph));
             const QJsonObject w = r.value("reram").toObject();
-            row << val(r.value("switch_step")) << val(w.value("cell_writes")) << val(w.value("max_writes_per_cell"))
+            row << val(r.value("switch_step")) << val(reramWrites(w)) << val(w.value("max_writes_per_cell"))
                 << val(w.value("endurance_used_pct"));
             out += row.join(',') + "\n";
         }

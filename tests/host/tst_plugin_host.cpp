@@ -39,9 +39,9 @@ private slots:
         QCOMPARE(plain->state, PluginState::Invalid);
         QVERIFY2(plain->errorString().contains("not a Qt plugin"), qPrintable(plain->errorString()));
         QCOMPARE(host.failed().size(), size_t(2));
-        for (const auto& s : host.loaded()) {
-            QCOMPARE(s.state, PluginState::Initialized);
-            QVERIFY(!s.hasError());
+        for (const auto* s : host.loaded()) {
+            QCOMPARE(s->state, PluginState::Initialized);
+            QVERIFY(!s->hasError());
         }
     }
 

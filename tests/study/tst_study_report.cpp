@@ -149,6 +149,29 @@ private slots:
         QVERIFY(md.contains("not significantly worse"));
         const QString csv = toCsv(rep);
         QCOMPARE(csv.count('\n'), 7);
+
+        // ReRAM cell writes under one key, "writes" (as in a run's result); a report written with the
+        // old key "cell_writes" still renders the same Markdown and CSV.
+        QVERIFY(hybrid.value("reram").toObject().contains("writes"));
+        QVERIFY(!hybrid.value("reram").toObject().contains("cell_writes"));
+        auto oldKey = [](QJsonObject o) {
+            QJsonObject w = o.value("reram").toObject();
+            w.insert("cell_writes", w.take("writes"));
+            o.insert("reram", w);
+            return o;
+        };
+        QJsonObject old = rep;
+        QJsonArray oldArms;
+        for (const auto& av : rep.value("arms").toArray()) {
+            QJsonObject a = oldKey(av.toObject());
+            QJsonArray runs;
+            for (const auto& rv : a.value("runs").toArray()) runs.append(oldKey(rv.toObject()));
+            a.insert("runs", runs);
+            oldArms.append(a);
+        }
+        old.insert("arms", oldArms);
+        QCOMPARE(toMarkdown(old), md);
+        QCOMPARE(toCsv(old), csv);
         QVERIFY(csv.startsWith("study_id,arm,mode,mapping,seed,run_id,test_rmse"));
     }
 
