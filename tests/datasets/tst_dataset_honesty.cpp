@@ -16,6 +16,8 @@
 
 #include <QJsonArray>
 
+#include <cmath>
+
 using hpt::test::loadDataset;
 using hpt::test::sharedDatasets;
 using namespace hpt;
@@ -37,6 +39,7 @@ std::vector<Case> cases(bool* skippedReal) {
     *skippedReal = sharedDatasets().isEmpty();
     if (!*skippedReal) {
         c.push_back({"wind", {}, sharedDatasets()});
+        c.push_back({"wind", {{"hour_of_day", true}}, sharedDatasets()});
         c.push_back({"covid", {}, sharedDatasets()});
     }
     return c;
@@ -114,6 +117,28 @@ private slots:
             }
         }
         if (skipped) qInfo("%s", kNoShared);
+    }
+
+    // wind hour_of_day: two calendar channels after the speeds, the forecast hour's (sin, cos) of
+    // (row mod 24), the same at every station; the speeds and the persistence channel unchanged.
+    void windHourOfDayIsTheForecastHour() {
+        if (sharedDatasets().isEmpty()) QSKIP(kNoShared);
+        auto plain = loadDataset("wind", {}, sharedDatasets());
+        auto cal = loadDataset("wind", {{"hour_of_day", true}}, sharedDatasets());
+        const auto& a = plain->train();
+        const auto& b = cal->train();
+        const int64_t W = a.x.size(2);
+        QCOMPARE(b.x.size(2), W + 2);
+        QVERIFY(torch::equal(b.x.slice(2, 0, W), a.x));
+        QVERIFY(torch::equal(b.y, a.y));
+        QCOMPARE(cal->info().notes.value("persistence_feature").toInt(), int(W - 1));
+        const auto* st = dynamic_cast<const SampleTimes*>(cal.get());
+        QVERIFY(st);
+        // Sample time = last input row; the forecast row is one hour later (horizon 1).
+        const auto hour = (st->trainTimes() + 1).remainder(24).to(torch::kFloat64) * (2 * 3.14159265358979323846 / 24);
+        QVERIFY(torch::allclose(b.x.select(2, W).select(1, 0).to(torch::kFloat64), hour.sin(), 1e-5, 1e-5));
+        QVERIFY(torch::allclose(b.x.select(2, W + 1).select(1, 0).to(torch::kFloat64), hour.cos(), 1e-5, 1e-5));
+        QVERIFY(torch::equal(b.x.select(2, W).select(1, 0), b.x.select(2, W).select(1, 56)));
     }
 
     void baselinesSayWhetherTheyAreComparable() {

@@ -14,9 +14,16 @@
 //     eq. 21) times a clear-sky transmissivity 0.75, dimmed on stormy days;
 //   soil temperature at 8 in = air temperature smoothed with an 8-day time
 //     constant (damped, lagged heat diffusion), kept above 30 F under snow;
-//   wind = south-westerly prevailing direction, faster in storms.
+//   wind = south-westerly prevailing direction, faster in storms; the direction
+//     carries temperature advection: half the variance of tomorrow's change of
+//     the domain-wide weather system (kAdvectiveShare, an assumption) is air
+//     that today's wind is already bringing in: southerly (toward 180 deg) ahead
+//     of warming, westerly/north-westerly (toward 270-315 deg) ahead of cooling,
+//     read with 20 deg of gustiness. The rest develops in place (unforecastable).
 // The target (next-day air temperature) is therefore predictable from today's
-// fields and the shared weather systems, but not trivially.
+// fields (persistence of the weather systems, advection read from the wind),
+// but not trivially. A pure AR(1) twin would leave at most ~7 % over
+// persistence by construction; real station weather carries advection.
 #include "WeatherTable.h"
 
 #include <algorithm>
@@ -65,7 +72,10 @@ WeatherTable synthesizeWeather(int firstYear, int lastYear, int nStations, uint6
     const size_t D = t.days.size(), S = size_t(nStations);
     t.values.assign(D * S * 13, 0.0);
 
-    double z[3] = {0, 0, 0}, storm = 0;
+    // Share of the variance of the domain-wide mode's daily innovation that today's wind already carries
+    // (warm or cold advection); assumption, see the header and resources/docs/datasets.md.
+    constexpr double kAdvectiveShare = 0.5;
+    double z[3] = {0, 0, 0}, storm = 0, incoming = N(rng);
     std::vector<double> local(S, 0.0), soil(S, 0.0);
     const double phi = 0.75, innov = std::sqrt(1 - phi * phi);
     const double sigma[3] = {7.0, 3.0, 2.0};  // F: domain-wide, west-east, south-north modes
@@ -73,7 +83,10 @@ WeatherTable synthesizeWeather(int firstYear, int lastYear, int nStations, uint6
         const int doy = t.days[di].dayOfYear();
         const double season = std::cos(2 * kPi * (doy - 15) / 365.25);  // +1 mid-January
         const double summer = (1 - season) / 2;
-        for (int k = 0; k < 3; ++k) z[k] = phi * z[k] + innov * sigma[k] * N(rng);
+        // Yesterday's wind brought `incoming`; a new air mass is on its way for tomorrow.
+        z[0] = phi * z[0] + innov * sigma[0] * (std::sqrt(kAdvectiveShare) * incoming + std::sqrt(1 - kAdvectiveShare) * N(rng));
+        for (int k = 1; k < 3; ++k) z[k] = phi * z[k] + innov * sigma[k] * N(rng);
+        incoming = N(rng);
         storm = 0.6 * storm + 0.8 * N(rng);
         const double wetSeason = std::max(0.0, season);  // Nov-Feb storms
         for (size_t s = 0; s < S; ++s) {
@@ -91,7 +104,7 @@ WeatherTable synthesizeWeather(int firstYear, int lastYear, int nStations, uint6
             const double tau = std::clamp(0.75 - 0.12 * std::max(0.0, storm) - (wet ? 0.3 : 0.0) + 0.03 * N(rng), 0.1, 0.8);
             const double solar = extraterrestrialWm2(st.lat, doy) * tau;
             const double wind = std::max(0.3, 4.5 + 2.5 * std::abs(storm) + 1.5 * N(rng));
-            const double dir = std::fmod(225.0 + 35.0 * N(rng) + 720.0, 360.0);
+            const double dir = std::fmod(225.0 - 45.0 * incoming + 20.0 * N(rng) + 720.0, 360.0);
             if (di == 0) soil[s] = air;
             soil[s] += (air - soil[s]) / 8.0;
             const double soil8 = std::max(30.0, soil[s] + 1.5);
@@ -100,7 +113,7 @@ WeatherTable synthesizeWeather(int firstYear, int lastYear, int nStations, uint6
             std::copy(row, row + 13, t.values.begin() + long((di * S + s) * 13));
         }
     }
-    t.notes = QJsonObject{{"generator", "seasonal cycle + lapse rate + shared AR(1) weather systems + storms; see "
+    t.notes = QJsonObject{{"generator", "seasonal cycle + lapse rate + shared AR(1) weather systems with advection read from the wind + storms; see "
                                         "plugins/datasets/weather/WeatherSynthetic.cpp and resources/docs/datasets.md"},
                           {"first_year", firstYear},
                           {"last_year", lastYear},

@@ -34,6 +34,8 @@ std::unique_ptr<Dataset> loadWind(const QJsonObject& params, const QString& data
     const int64_t W = params.value("window").toInt(12), H = params.value("horizon").toInt(1);
     const int64_t testStart = params.value("test_start").toInt(480), testEnd = params.value("test_end").toInt(2120);
     const MissingPolicy policy = parseMissingPolicy(params.value("missing").toString("error").toStdString());
+    // Calendar input known at the forecast origin: the hour of day of the forecast hour (sin, cos).
+    const bool hourOfDay = params.value("hour_of_day").toBool(false);
 
     const QStringList dirs = searchDirs(dataDir, params, "wind");
     const QString path = findFile(dirs, "MS_winds.dat");
@@ -93,7 +95,17 @@ std::unique_ptr<Dataset> loadWind(const QJsonObject& params, const QString& data
     auto windows = norm.unfold(0, W, 1);           // [rows-W+1, S, W]
     auto mk = [&](const std::vector<int64_t>& st) {
         auto idx = torch::tensor(st, torch::kInt64);
-        return Split{windows.index_select(0, idx).contiguous(), norm.index_select(0, idx + (W + H - 1)).contiguous()};
+        auto x = windows.index_select(0, idx);
+        if (hourOfDay) {
+            // The file has no timestamps but its rows are consecutive hours, so (row mod 24) is the hour of
+            // day up to a constant offset, which the model absorbs. Appended after the speeds, so the
+            // persistence channel stays W-1; the same two values at every station.
+            constexpr double kPi = 3.14159265358979323846;
+            auto phase = (idx + (W + H - 1)).remainder(24).to(torch::kFloat64) * (2 * kPi / 24.0);
+            auto cal = torch::stack({phase.sin(), phase.cos()}, 1).to(x.scalar_type());  // [n, 2]
+            x = torch::cat({x, cal.unsqueeze(1).expand({x.size(0), x.size(1), 2})}, 2);
+        }
+        return Split{x.contiguous(), norm.index_select(0, idx + (W + H - 1)).contiguous()};
     };
 
     auto ds = std::make_unique<PreparedDataset>();
@@ -121,6 +133,7 @@ std::unique_ptr<Dataset> loadWind(const QJsonObject& params, const QString& data
     i.path = path.toStdString();
     i.sha256 = sha256Hex(bytes).toStdString();
     for (int64_t h = 0; h < W; ++h) i.features.push_back("speed t-" + std::to_string(W - 1 - h) + "h");
+    if (hourOfDay) i.features.insert(i.features.end(), {"sin hour of day (+" + std::to_string(H) + "h)", "cos hour of day (+" + std::to_string(H) + "h)"});
     for (int64_t s = 0; s < kStations; ++s) i.stations.push_back("station " + std::to_string(s + 1));
     i.target = "wind speed +" + std::to_string(H) + "h";
     i.targetUnit = "m/s";
@@ -135,6 +148,7 @@ std::unique_ptr<Dataset> loadWind(const QJsonObject& params, const QString& data
                {"test_windows", double(testStarts.size())},
                {"window_h", double(W)},
                {"horizon_h", double(H)},
+               {"hour_of_day", hourOfDay},
                {"windows_straddle_cut", false},
                // The input channel holding each station's speed at the forecast origin, normalised as the
                // target: what persistence forecasts and what training.target = residual adds back.
