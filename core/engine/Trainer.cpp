@@ -20,6 +20,7 @@
 #include "stats/TTest.h"
 #include "util/FaultPoint.h"
 #include "util/RuntimeInfo.h"
+#include "util/Threads.h"
 
 #include <hpt/SampleTimes.h>
 
@@ -173,6 +174,7 @@ struct Trainer::Impl {
     // with the learning rate scaled by lrFactor, at most maxRollbacks times.
     QString divPolicy = "stop";
     double maxGradNorm = 0, lrFactor = 0.5, lrScale = 1;
+    ThreadCounts threadCounts;
     int maxRollbacks = 3, rollbacks = 0;
     double priorWall = 0;  // wall time of earlier segments of a resumed run
     Clock::time_point t0;
@@ -314,7 +316,7 @@ struct Trainer::Impl {
         maxRollbacks = dv.value("max_rollbacks").toInt(3);
         gradClip = t.value("grad_clip").toDouble(0);
         keepBest = t.value("keep_best").toBool(false);
-        if (t.value("threads").toInt(0) > 0) torch::set_num_threads(t.value("threads").toInt());
+        threadCounts = applyThreads(t.value("threads").toInt(0));  // torch and BLAS chosen together
 
         QString dev = opts.torchDevice.isEmpty() ? t.value("torch_device").toString("auto") : opts.torchDevice;
         const bool cuda = torch::cuda::is_available();
@@ -987,6 +989,7 @@ struct Trainer::Impl {
         QJsonObject rt = probeRuntime(false).toJson();
         rt.insert("torch_device", deviceName);
         rt.insert("threads", torch::get_num_threads());
+        rt.insert("blas_threads", threadCounts.blas);
         rs.runtime = rt;
         rs.seed = seed;
         rs.checkpointDir = ckptDir.toStdString();
