@@ -12,7 +12,6 @@ set -euo pipefail
 HPT=${1:-build/app/hpt}; MODEL=${2:-swe}; PRESET=${3:-paper}; STEPS=${4:-2}; ROUNDS=${5:-2}; BATCH=${6:-0}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CORES=$(nproc)
-field() { /usr/bin/python3 -c "import json,sys; d=json.load(open('$1')); print(eval('$2'))"; }
 echo "| round | side | load | full ms | LoRA ms | DUAL ms | full floor ms | LoRA floor ms | full / floor | LoRA / full | DUAL / (full + LoRA) | threads torch/BLAS |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 tmp=$(mktemp -d)
@@ -20,9 +19,17 @@ for r in $(seq 1 "$ROUNDS"); do
   "$HPT" bench --model "$MODEL" --preset "$PRESET" --mode all --steps "$STEPS" --batch "$BATCH" --json > "$tmp/hpt.json"
   /usr/bin/python3 "$HERE/eager_reference.py" --model "$MODEL" --preset "$PRESET" --steps "$STEPS" --batch "$BATCH" \
       --threads 1 --blas-threads "$CORES" > "$tmp/eager.json"
-  h=$tmp/hpt.json; e=$tmp/eager.json
-  echo "| $r | HpT | $(field $h "d['load_average']") | $(field $h "round(d['full']['step_ms_median'])") | $(field $h "round(d['lora']['step_ms_median'])") | $(field $h "round(d['dual']['step_ms_median'])") | $(field $h "round(d['full']['floor_ms'])") | $(field $h "round(d['lora']['floor_ms'])") | $(field $h "round(d['full']['step_over_floor'],2)") | $(field $h "round(d['lora_over_full'],2)") | $(field $h "round(d['dual_over_full_plus_lora'],2)") | $(field $h "d['torch_threads']")/$(field $h "d['blas_threads']") |"
-  echo "| $r | eager | $(field $e "round(d['load_average'],2)") | $(field $e "round(d['full']['step_ms_median'])") | $(field $e "round(d['lora']['step_ms_median'])") | $(field $e "round(d['dual']['step_ms_median'])") | | | | $(field $e "round(d['lora_over_full'],2)") | $(field $e "round(d['dual_over_full_plus_lora'],2)") | $(field $e "d['torch_threads']")/$(field $e "d['blas_threads']") |"
-  echo "| $r | HpT / eager | | $(/usr/bin/python3 -c "import json; h=json.load(open('$h')); e=json.load(open('$e')); print(' | '.join(str(round(h[k]['step_ms_median']/e[k]['step_ms_median'],2)) for k in ('full','lora','dual')))") | | | | | | |"
+  /usr/bin/python3 - "$r" "$tmp/hpt.json" "$tmp/eager.json" <<'PY'
+import json, sys
+r, h, e = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+ms = lambda d, k: round(d[k]["step_ms_median"])
+print(f"| {r} | HpT | {h['load_average']} | {ms(h,'full')} | {ms(h,'lora')} | {ms(h,'dual')} | {round(h['full']['floor_ms'])} | "
+      f"{round(h['lora']['floor_ms'])} | {h['full']['step_over_floor']:.2f} | {h['lora_over_full']:.2f} | "
+      f"{h['dual_over_full_plus_lora']:.2f} | {h['torch_threads']}/{h['blas_threads']} |")
+print(f"| {r} | eager | {e['load_average']:.2f} | {ms(e,'full')} | {ms(e,'lora')} | {ms(e,'dual')} | | | | "
+      f"{e['lora_over_full']:.2f} | {e['dual_over_full_plus_lora']:.2f} | {e['torch_threads']}/{e['blas_threads']} |")
+print(f"| {r} | HpT / eager | | " + " | ".join(f"{h[k]['step_ms_median'] / e[k]['step_ms_median']:.2f}" for k in ("full", "lora", "dual"))
+      + " | | | | | | |")
+PY
 done
 rm -rf "$tmp"
