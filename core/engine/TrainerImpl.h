@@ -18,6 +18,7 @@
 #include "engine/TrainerSetup.h"
 #include "engine/ValidationSplit.h"
 #include "lora/AdapterInjector.h"
+#include "util/Threads.h"
 
 #include <hpt/Dataset.h>
 #include <hpt/Model.h>
@@ -88,6 +89,7 @@ struct Trainer::Impl {
     int64_t step = 0, batchInEpoch = 0, switchStep = -1, dualStep = -1;
     double lr0 = 0, lr = 0, lrLogged = NAN;
     Divergence div;  // the divergence policy and its rollbacks so far
+    ThreadCounts threadCounts;  // torch intra-op and BLAS threads of this run (util/Threads)
     double priorWall = 0;  // wall time of earlier segments of a resumed run
     Clock::time_point t0;
     RunCosts costs;  // device totals and modeled time (cost/RunCosts.h)

@@ -90,6 +90,7 @@ RunStart Trainer::Impl::runStart() const {
     QJsonObject rt = probeRuntime(false).toJson();
     rt.insert("torch_device", deviceName);
     rt.insert("threads", torch::get_num_threads());
+    rt.insert("blas_threads", threadCounts.blas);
     rs.runtime = rt;
     rs.seed = seed;
     rs.checkpointDir = ckptDir.toStdString();

@@ -1,4 +1,5 @@
 #include "engine/TrainerSetup.h"
+#include "util/Threads.h"
 
 #include "engine/CheckpointCheck.h"
 #include "engine/TrainerCheckpoint.h"
@@ -179,7 +180,7 @@ void Trainer::Impl::setup() {
     div = Divergence(ro.divergence);
     gradClip = t.gradClip;
     keepBest = t.keepBest;
-    if (t.threads > 0) torch::set_num_threads(t.threads);
+    threadCounts = applyThreads(t.threads);  // torch and BLAS chosen together
 
     QString dev = opts.torchDevice.isEmpty() ? t.torchDevice : opts.torchDevice;
     const bool cuda = torch::cuda::is_available();
