@@ -3,6 +3,7 @@
 #include "gui/Resources.h"
 
 #include "config/Experiment.h"
+#include "cost/Mapping.h"
 #include "plugin/PluginHost.h"
 
 #include <hpt/Error.h>
@@ -36,7 +37,13 @@ namespace hpt::gui {
 
 namespace {
 
-const char* kRoles[] = {"gpu", "systolic", "reram"};
+// The device roles come from the mapping (one list); a role's box title is only the GUI's.
+QString roleTitle(const QString& role) {
+    if (role == "gpu") return "GPU";
+    if (role == "systolic") return "Systolic array";
+    if (role == "reram") return "ReRAM crossbars";
+    return role;
+}
 
 // Where the schema's form groups sit: three columns. A group the schema names
 // and this list does not gets its own box in the last column.
@@ -64,9 +71,9 @@ SetupView::SetupView(const PluginHost& host, QWidget* parent) : QWidget(parent),
     model_.kind = int(PluginKind::Model);
     dataset_.prefix = "dataset";
     dataset_.kind = int(PluginKind::Dataset);
-    for (const char* r : kRoles) {
+    for (const QString& r : Mapping::roles()) {
         PluginSection s;
-        s.prefix = QString("devices.") + r;
+        s.prefix = "devices." + r;
         s.kind = int(PluginKind::Device);
         devices_.push_back(s);
     }
@@ -286,10 +293,10 @@ QWidget* SetupView::buildDevices() {
     auto* mapBox = new QWidget;
     mappingForm_ = new QFormLayout(mapBox);  // the schema's "Mapping" rows go here
     h->addWidget(mapBox);
-    const QString titles[] = {"GPU", "Systolic array", "ReRAM crossbars"};
-    for (int i = 0; i < 3; ++i) {
-        auto* g = buildPluginSection(devices_[i], titles[i]);
-        const int idx = devices_[i].plugin->findText(kRoles[i]);
+    const QStringList roles = Mapping::roles();
+    for (size_t i = 0; i < devices_.size(); ++i) {
+        auto* g = buildPluginSection(devices_[i], roleTitle(roles[int(i)]));
+        const int idx = devices_[i].plugin->findText(roles[int(i)]);
         if (idx >= 0) devices_[i].plugin->setCurrentIndex(idx);
         h->addWidget(g, 1);
     }
@@ -486,7 +493,8 @@ QJsonObject SetupView::experiment() const {
     ds.insert("data_dir", dataDir_->text().trimmed());
     o.insert("dataset", ds);
     QJsonObject devs = o.value("devices").toObject();
-    for (size_t i = 0; i < devices_.size(); ++i) devs.insert(kRoles[i], section(devices_[i], "plugin"));
+    const QStringList roles = Mapping::roles();
+    for (size_t i = 0; i < devices_.size(); ++i) devs.insert(roles[int(i)], section(devices_[i], "plugin"));
     o.insert("devices", devs);
     QJsonObject mapping = o.value("mapping").toObject();
     if (!mapping.contains("overrides")) mapping.insert("overrides", QJsonObject{});
@@ -517,8 +525,9 @@ void SetupView::setExperiment(const QJsonObject& e) {
     loadSection(dataset_, e.value("dataset").toObject(), "name");
     dataDir_->setText(e.value("dataset").toObject().value("data_dir").toString());
     const QJsonObject devs = e.value("devices").toObject();
+    const QStringList roles = Mapping::roles();
     for (size_t i = 0; i < devices_.size(); ++i)
-        if (devs.contains(kRoles[i])) loadSection(devices_[i], devs.value(kRoles[i]).toObject(), "plugin");
+        if (devs.contains(roles[int(i)])) loadSection(devices_[i], devs.value(roles[int(i)]).toObject(), "plugin");
     for (const auto& f : fields_) {
         const QJsonValue v = valueAt(e, f.key);
         if (!v.isUndefined()) f.write(v);
