@@ -119,7 +119,7 @@ std::vector<ExperimentKey> build() {
         key("training.keep_best", K::Bool, false)
             .ui(tr, "Keep best", "test the weights with the lowest validation loss (needs a validation split)")
             .about("test the weights with the lowest validation loss instead of the last ones (needs "
-                   "`validation_fraction` > 0; kept in memory, so a resumed run keeps the best of its last segment). The "
+                   "`validation_fraction` > 0; kept in checkpoints, so a resumed run tests the same weights). The "
                    "final JSON says `evaluated_weights`"),
         key("training.target", K::Choice, "absolute").oneOf({"absolute", "residual"})
             .ui(tr, "Target", "absolute, or residual: the change over persistence")

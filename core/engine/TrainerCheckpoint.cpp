@@ -11,6 +11,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <QCryptographicHash>
+#include <QJsonArray>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -132,6 +133,14 @@ QJsonObject Trainer::Impl::stateJson() const {
     // so far make a resumed run's modeled cost cover the whole run.
     for (const QJsonObject& part : {rule.state(), costs.state(), div.state()})
         for (auto it = part.begin(); it != part.end(); ++it) s.insert(it.key(), it.value());
+    // keep_best: the best validation weights so far travel with the checkpoint (tensors "best.<name>"),
+    // so a resumed run tests the same weights an uninterrupted one would.
+    if (keepBest && !bestWeights.empty()) {
+        QJsonArray names;
+        for (const auto& [name, w] : bestWeights) names.append(QString::fromStdString(name));
+        s.insert("best", QJsonObject{{"val_loss", bestVal}, {"step", qint64(bestStep)}, {"theta_prime", bestIsThetaP},
+                                     {"names", names}});
+    }
     return s;
 }
 
@@ -159,6 +168,8 @@ void Trainer::Impl::writeCheckpointFile() {
         if (thetaP) saveModel(a, thetaP->module(), *optP, "thetap");
         if (rule.weightSnapshot().defined()) a.write("weight_snapshot", rule.weightSnapshot().cpu());
         for (const auto& [n, w] : startTargets) a.write("start_target." + n, w);
+        if (keepBest)
+            for (const auto& [n, w] : bestWeights) a.write("best." + n, w);
         saveCpuRng(a);
     });
 }
@@ -234,7 +245,24 @@ void Trainer::Impl::restoreCheckpoint(const QJsonObject& s, CheckpointData& ck, 
         snap = torch::Tensor();  // none taken yet (the "lora" baseline)
     }
     rule.restore(s, snap);
+    // A rollback keeps the best weights it has in memory (they were validated); a resume reads them.
+    if (!rollback && keepBest) restoreBestWeights(s.value("best").toObject(), a);
     loadCpuRng(a);
+}
+
+void Trainer::Impl::restoreBestWeights(const QJsonObject& best, torch::serialize::InputArchive& a) {
+    bestWeights.clear();
+    bestVal = INFINITY;
+    bestStep = -1;
+    if (best.isEmpty()) return;  // no validation yet, or a checkpoint written before best weights were kept
+    for (const QJsonValue& n : best.value("names").toArray()) {
+        torch::Tensor w;
+        a.read("best." + n.toString().toStdString(), w);
+        bestWeights.push_back({n.toString().toStdString(), w});
+    }
+    bestVal = best.value("val_loss").toDouble(INFINITY);
+    bestStep = best.value("step").toInteger(-1);
+    bestIsThetaP = best.value("theta_prime").toBool();
 }
 
 }  // namespace hpt

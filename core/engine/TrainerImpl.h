@@ -70,7 +70,7 @@ struct Trainer::Impl {
     int64_t residualFeature = -1;  // training.target = residual: the persistence input channel
     LrSchedule sched;
     double gradClip = 0;
-    // training.keep_best: the weights with the lowest validation loss so far (in memory).
+    // training.keep_best: the weights with the lowest validation loss so far (kept in checkpoints too).
     bool keepBest = false;
     double bestVal = INFINITY, lastVal = NAN;
     int64_t bestStep = -1, lastValStep = -1;
@@ -191,6 +191,7 @@ struct Trainer::Impl {
     // Θ′ (LORA is final, so Θ′ still has their layout); Θ weights into Θ, rebuilt if the run
     // has dropped it by switching to LORA since.
     Model* bestModel();
+    void restoreBestWeights(const QJsonObject& best, torch::serialize::InputArchive& a);
 
     // ---- reports (TrainerReport.cpp) -------------------------------------------
     void emitProgress();

@@ -329,6 +329,34 @@ private slots:
         }
     }
 
+    // keep_best survives a resume: the best validation weights travel in the checkpoint, so a run
+    // stopped after its best epoch and resumed tests the same weights as the uninterrupted run
+    // (before, the resumed run forgot them and tested the best of the epochs after the resume).
+    // lr 0.5 makes the validation loss rise after the first epoch (8.1, 19.6, 21.5, 12.4), so the
+    // best epoch lies before the resume point.
+    void keepBestSurvivesResume() {
+        const QStringList sets{"training.validation_fraction=0.25", "training.keep_best=true", "training.lr=0.5"};
+        QTemporaryDir a, b;
+        Recorder whole;
+        Trainer t1(host, resolve(experiment(), sets + QStringList{"training.max_steps=48"}), whole, {a.path(), {}, "cpu", {}});
+        QCOMPARE(t1.run(), RunStatus::Finished);
+        const QJsonObject v = whole.final.value("validation").toObject();
+        const int64_t bestStep = v.value("best_step").toInteger();
+        QVERIFY2(bestStep < 48, "the test needs a best epoch before the last one; change training.lr");
+        Recorder first, second;
+        // Stopped half an epoch after the best one: the weights at the resume point are not the best.
+        Trainer t2(host, resolve(experiment(), sets + QStringList{QString("training.max_steps=%1").arg(bestStep + 6)}), first,
+                   {b.path(), {}, "cpu", {}});
+        QCOMPARE(t2.run(), RunStatus::Finished);
+        Trainer t3(host, resolve(experiment(), sets + QStringList{"training.max_steps=48"}), second, {{}, b.path(), "cpu", {}});
+        QCOMPARE(t3.run(), RunStatus::Finished);
+        const QJsonObject v2 = second.final.value("validation").toObject();
+        QCOMPARE(v2.value("best_step").toInteger(), bestStep);
+        QCOMPARE(v2.value("best_loss").toDouble(), v.value("best_loss").toDouble());
+        QCOMPARE(second.final.value("test").toObject().value("mse").toDouble(),
+                 whole.final.value("test").toObject().value("mse").toDouble());
+    }
+
     // training.validation_fraction: the split's tail (the test dataset gives no times) is held out,
     // its loss is a per-epoch metric, and keep_best tests the best of those weights.
     void validationLossPerEpochAndKeepBest() {
