@@ -59,16 +59,6 @@ double secondsBetween(const QString& a, const QString& b) {
     return ta.isValid() && tb.isValid() ? double(ta.msecsTo(tb)) / 1000.0 : 0.0;
 }
 
-
-RunStatus parseStatus(const QString& s) {
-    if (s == "finished") return RunStatus::Finished;
-    if (s == "stopped") return RunStatus::Stopped;
-    if (s == "pruned") return RunStatus::Stopped;  // stopped early by a sweep's pruner (app/cli/Pruning.h)
-    if (s == "failed") return RunStatus::Failed;
-    if (s == "interrupted") return RunStatus::Interrupted;
-    return RunStatus::Running;
-}
-
 }  // namespace
 
 QString Store::defaultPath() {
