@@ -354,22 +354,17 @@ StepPrice priceSteps(const PluginHost& host, const QJsonObject& mappingConfig, c
         if (steps[size_t(ph)] <= 0) continue;
         const Phase phase = Phase(ph);
         const double n = double(steps[size_t(ph)]);
-        if (phase != Phase::Lora) {
-            const auto e = coster.enterPhase(phase, thetaTrace);
+        // One model's part of the phase: entering it once, then n steps (Θ in FULL and DUAL, Θ′ in DUAL and LORA).
+        const auto price = [&](const Trace& trace) {
+            const auto e = coster.enterPhase(phase, trace);
             add(e, 1);
             for (const auto& [r, c] : e) total.seconds += c.seconds;
-            const StepPrice s = coster.stepPrice(thetaTrace, phase);
+            const StepPrice s = coster.stepPrice(trace, phase);
             add(s.perRole, n);
             total.seconds += s.seconds * n;
-        }
-        if (phase != Phase::Full) {
-            const auto e = coster.enterPhase(phase, loraTrace);
-            add(e, 1);
-            for (const auto& [r, c] : e) total.seconds += c.seconds;
-            const StepPrice s = coster.stepPrice(loraTrace, phase);
-            add(s.perRole, n);
-            total.seconds += s.seconds * n;
-        }
+        };
+        if (phase != Phase::Lora) price(thetaTrace);
+        if (phase != Phase::Full) price(loraTrace);
     }
     return total;
 }
