@@ -41,6 +41,7 @@ std::vector<Case> cases(bool* skippedReal) {
         c.push_back({"wind", {}, sharedDatasets()});
         c.push_back({"wind", {{"hour_of_day", true}}, sharedDatasets()});
         c.push_back({"covid", {}, sharedDatasets()});
+        c.push_back({"covid", {{"history_weeks", 3}, {"history_form", "change"}, {"case_trend", true}}, sharedDatasets()});
     }
     return c;
 }

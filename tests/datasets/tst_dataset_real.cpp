@@ -4,6 +4,10 @@
 #include "DatasetTestSupport.h"
 #include "TestSupport.h"
 
+#include "Zip.h"
+
+#include <hpt/SampleTimes.h>
+
 #include <hpt/Error.h>
 
 #include <QFile>
@@ -11,6 +15,7 @@
 #include <QJsonDocument>
 
 #include <cmath>
+#include <map>
 
 using hpt::test::loadDataset;
 using hpt::test::sharedDatasets;
@@ -32,6 +37,20 @@ std::vector<std::vector<double>> readWindByHand() {
         rows.push_back(r);
     }
     return rows;
+}
+
+// (county GISJOIN, date) -> (confirmed_cases, deaths), parsed from the zip's rows
+// (GISJOIN,index,Date,confirmed_cases,deaths,...) independently of the plugin's reader.
+std::map<std::pair<QByteArray, int>, std::pair<double, double>> covidCells() {
+    hpt::data::ZipArchive zip(sharedDatasets() + "/covid/Covid19_01262020_09262020.zip");
+    const QByteArray csv = zip.read("Covid19_01262020_09262020.csv");
+    std::map<std::pair<QByteArray, int>, std::pair<double, double>> cell;
+    for (const auto& line : csv.split('\n').mid(1)) {
+        const auto p = line.trimmed().split(',');
+        if (p.size() < 5) continue;
+        cell[{p[0], p[2].toInt()}] = {p[3].toDouble(), p[4].toDouble()};
+    }
+    return cell;
 }
 }  // namespace
 
@@ -121,6 +140,85 @@ private slots:
         QVERIFY((thisWeek - nextWeek).abs().max().item<double>() > 1.0);
         // Train statistics only: normalised training deaths are centred, test ones are not exactly.
         QVERIFY(std::abs(ds->train().y.mean().item<float>()) < 0.05f);
+    }
+    // history_form = change and case_trend: the channels after the reference's 19, checked against the
+    // level history (same samples: both need 4 weeks before the feature week) and against the zip's
+    // rows parsed here, independently of the plugin's reader.
+    void covidChangeHistoryAndCaseTrend() {
+        if (sharedDatasets().isEmpty()) QSKIP(kNoShared);
+        auto lvl = loadDataset("covid", {{"history_weeks", 4}}, sharedDatasets());
+        auto chg = loadDataset("covid", {{"history_weeks", 3}, {"history_form", "change"}, {"case_trend", true}},
+                               sharedDatasets());
+        const auto& a = lvl->train();
+        const auto& b = chg->train();
+        QVERIFY((b.x.sizes().vec() == std::vector<int64_t>{24 * 265, 50, 23}));
+        QVERIFY((a.x.sizes().vec() == b.x.sizes().vec()));
+        QVERIFY(torch::equal(a.y, b.y));
+        QVERIFY(torch::equal(a.x.slice(2, 0, 19), b.x.slice(2, 0, 19)));
+        QCOMPARE(chg->info().features.size(), size_t(23));
+        // Deaths of week -h (h = 0: the reference's "deaths" channel, which shares the target's statistics).
+        auto deaths = [&](int h) {
+            return lvl->toRealUnits(a.x.select(2, h == 0 ? 2 : 18 + h).contiguous()).to(torch::kFloat64);
+        };
+        const double ts = (chg->toRealUnits(torch::ones({1, 50})) - chg->toRealUnits(torch::zeros({1, 50})))[0][0].item<double>();
+        for (int h = 1; h <= 3; ++h) {
+            const auto got = b.x.select(2, 18 + h).to(torch::kFloat64) * ts;
+            QVERIFY2(torch::allclose(got, deaths(h - 1) - deaths(h), 0, 1e-2), qPrintable(QString("change channel %1").arg(h)));
+        }
+        // Case trend from the raw rows.
+        const auto cell = covidCells();
+        const auto counties = chg->info().notes.value("sampled_counties").toArray();
+        const int windows = chg->info().notes.value("windows_per_week").toInt();
+        const auto* st = dynamic_cast<const hpt::SampleTimes*>(chg.get());
+        QVERIFY(st);
+        const auto times = st->trainTimes();
+        int checked = 0;
+        for (int64_t i = 0; i < b.size(); i += 397)
+            for (int j : {0, 17, 49}) {
+                const QByteArray id = counties.at(int(i % windows) + j).toString().toUtf8();
+                const int day = int(times[i].item<int64_t>());
+                auto at = [&](int weeksBack) { return cell.at({id, day - 7 * weeksBack}); };
+                const double recent = (at(0).first + at(1).first) / 2, before = (at(2).first + at(3).first + at(4).first) / 3;
+                const double level = (at(0).second + at(1).second + at(2).second) / 3;
+                const double want = level * std::log((recent + 1) / (before + 1));
+                const double got = b.x[i][j][22].item<double>() * ts;
+                QVERIFY2(std::abs(got - want) <= 1e-4 * std::max(1.0, std::abs(want)),
+                         qPrintable(QString("%1 day %2: case trend %3, expected %4").arg(QString(id)).arg(day).arg(got).arg(want)));
+                ++checked;
+            }
+        QVERIFY(checked >= 30);
+    }
+    // training_spikes = drop_target leaves out exactly the training samples whose target week is a
+    // reporting spike (deaths >= 2 x the larger neighbouring week and >= 20 above it) in one of their
+    // counties; the test split is untouched.
+    void covidTrainingSpikesLeaveOutOnlyThoseSamples() {
+        if (sharedDatasets().isEmpty()) QSKIP(kNoShared);
+        auto keep = loadDataset("covid", {}, sharedDatasets());
+        auto drop = loadDataset("covid", {{"training_spikes", "drop_target"}}, sharedDatasets());
+        QVERIFY(torch::equal(keep->test().x, drop->test().x));
+        QVERIFY(torch::equal(keep->test().y, drop->test().y));
+        const auto cell = covidCells();
+        const auto counties = keep->info().notes.value("sampled_counties").toArray();
+        const int windows = keep->info().notes.value("windows_per_week").toInt();
+        auto spikeAt = [&](const QByteArray& id, int day) {
+            if (day + 7 >= 209 || day - 7 < 6) return false;  // both neighbours must be training weeks
+            const double v = cell.at({id, day}).second;
+            const double nb = std::max(cell.at({id, day - 7}).second, cell.at({id, day + 7}).second);
+            return v >= 2 * nb && v - nb >= 20;
+        };
+        const auto tk = dynamic_cast<const hpt::SampleTimes*>(keep.get())->trainTimes();
+        int64_t kept = 0, left = 0;
+        for (int64_t i = 0; i < keep->train().size(); ++i) {
+            const int day = int(tk[i].item<int64_t>());
+            bool spiked = false;
+            for (int j = 0; j < 50 && !spiked; ++j)
+                spiked = spikeAt(counties.at(int(i % windows) + j).toString().toUtf8(), day + 7);
+            (spiked ? left : kept) += 1;
+        }
+        QVERIFY2(left > 0, "the default county sample holds no training spike; the check would prove nothing");
+        QCOMPARE(drop->train().size(), kept);
+        QCOMPARE(drop->info().notes.value("spike_dropped_samples").toInt(), int(left));
+        QVERIFY(drop->info().notes.value("spike_county_weeks").toInt() > 0);
     }
     void swe323StationsWithSouthness() {
         if (sharedDatasets().isEmpty()) QSKIP(kNoShared);

@@ -67,13 +67,14 @@ inline int64_t closedFormParameters(const QJsonObject& p, const ModelShape& s) {
         n += lin(w, r);
         w = r;
     }
-    w *= s.stations;
+    const bool shared = p.value("shared_decoder").toBool();  // per station, weights shared: one output each
+    if (!shared) w *= s.stations;
     for (int64_t h : ints(p.value("decoder_hidden"))) {
-        const int64_t width = p.value("decoder_per_station").toBool() ? h * s.stations : h;
+        const int64_t width = p.value("decoder_per_station").toBool() && !shared ? h * s.stations : h;
         n += lin(w, width);
         w = width;
     }
-    return n + lin(w, s.outputs);
+    return n + lin(w, shared ? 1 : s.outputs);
 }
 
 inline int64_t countParameters(torch::nn::Module& m, bool trainableOnly = false) {

@@ -7,6 +7,7 @@
 #include <hpt/Error.h>
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
 #include <QtTest>
@@ -247,6 +248,65 @@ private slots:
             QFAIL("zero stations accepted");
         } catch (const hpt::Error& e) {
             QCOMPARE(e.kind(), hpt::ErrorKind::Data);
+        }
+    }
+
+    // covid hidden_inputs: the network is built over the other channels and its output does not move
+    // when a hidden channel does (the engine still reads it: the residual target's persistence).
+    void covidHiddenInputsAreNotSeen() {
+        const auto shape = defaultShape("covid");
+        auto m = makeModel("covid", "compact", shape, QJsonObject{{"hidden_inputs", QJsonArray{2}}});
+        QCOMPARE(countParameters(m->module()),
+                 closedFormParameters(resolvedParams("covid", "compact"), {shape.stations, shape.features - 1, shape.outputs}));
+        m->module().eval();
+        torch::NoGradGuard ng;
+        const auto x = fixedInput(2, shape, 3);
+        const auto y = m->forward(x);
+        auto moved = [&](int64_t channel) {
+            auto z = x.clone();
+            z.select(2, channel).add_(5.0);
+            return z;
+        };
+        QVERIFY(torch::equal(m->forward(moved(2)), y));
+        QVERIFY(!torch::allclose(m->forward(moved(3)), y));
+        QVERIFY(torch::equal(m->hidden(moved(2)), m->hidden(x)));
+        try {
+            m->forward(torch::zeros({1, shape.stations, shape.features - 1}));
+            QFAIL("an input without the hidden channel was accepted");
+        } catch (const hpt::Error& e) {
+            QCOMPARE(e.kind(), hpt::ErrorKind::Data);
+        }
+        for (const QJsonArray& bad : {QJsonArray{int(shape.features)}, QJsonArray{-1}, QJsonArray{"deaths"}}) {
+            try {
+                makeModel("covid", "compact", shape, QJsonObject{{"hidden_inputs", bad}});
+                QFAIL("a bad hidden_inputs entry was accepted");
+            } catch (const hpt::Error& e) {
+                QCOMPARE(e.kind(), hpt::ErrorKind::Config);
+                QCOMPARE(QString::fromStdString(e.where()), QString("model.params.hidden_inputs"));
+            }
+        }
+    }
+
+    // shared_decoder: one decoder, applied to each county's reduced features; its size does not grow
+    // with the stations, and each station's output depends on the others only through attention.
+    void sharedDecoderIsPerStation() {
+        const hpt::ModelShape shape{50, 19, 50};
+        const QJsonObject on{{"shared_decoder", true}};
+        auto m = makeModel("covid", "compact", shape, on);
+        const auto p = resolvedParams("covid", "compact", on);
+        QCOMPARE(countParameters(m->module()), closedFormParameters(p, shape));
+        QCOMPARE(countParameters(makeModel("covid", "compact", {80, 19, 80}, on)->module()), closedFormParameters(p, {80, 19, 80}));
+        m->module().eval();
+        torch::NoGradGuard ng;
+        const auto y = m->forward(fixedInput(2, shape, 4));
+        QCOMPARE(y.sizes().vec(), (std::vector<int64_t>{2, 50}));
+        QVERIFY(m->trace(4).ops.size() > 0);
+        try {
+            makeModel("covid", "compact", {50, 19, 49}, on);
+            QFAIL("shared_decoder with 49 outputs for 50 stations was accepted");
+        } catch (const hpt::Error& e) {
+            QCOMPARE(e.kind(), hpt::ErrorKind::Config);
+            QCOMPARE(QString::fromStdString(e.where()), QString("model.params.shared_decoder"));
         }
     }
 

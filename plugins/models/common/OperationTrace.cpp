@@ -176,8 +176,9 @@ Trace operationTrace(const SpatioTemporalTransformerImpl& net, int64_t batch) {
     const auto dec = o.decoderWidths();
     for (size_t j = 0; j < dec.size(); ++j) {
         linear(i++);
-        point(OpKind::Elementwise, B * dec[j], "decoder." + std::to_string(j) + ".activation");
-        dropout(o.headDropout, B * dec[j], "decoder." + std::to_string(j) + ".dropout");
+        const int64_t rows = o.sharedDecoder ? BS : B;
+        point(OpKind::Elementwise, rows * dec[j], "decoder." + std::to_string(j) + ".activation");
+        dropout(o.headDropout, rows * dec[j], "decoder." + std::to_string(j) + ".dropout");
     }
     linear(i++);
     point(OpKind::Elementwise, B * o.shape.outputs, "loss.mse");

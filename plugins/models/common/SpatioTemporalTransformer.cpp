@@ -29,13 +29,13 @@ SpatioTemporalTransformerImpl::SpatioTemporalTransformerImpl(const TransformerOp
     }
 
     auto decoder = register_module("decoder", torch::nn::ModuleList());
-    width = s.stations * o.reducedWidth();
+    width = o.decoderInput();
     for (int64_t w : o.decoderWidths()) {
         decoder_.push_back(AdaptableLinear(width, w));
         decoder->push_back(decoder_.back());
         width = w;
     }
-    decoder_.push_back(AdaptableLinear(width, s.outputs));
+    decoder_.push_back(AdaptableLinear(width, o.sharedDecoder ? 1 : s.outputs));
     decoder->push_back(decoder_.back());
 }
 
@@ -73,13 +73,14 @@ torch::Tensor SpatioTemporalTransformerImpl::head(const torch::Tensor& encoded, 
     // before the positional encoding (SWE, weather).
     auto z = torch::cat({encoded, embedding}, -1);
     for (auto& l : reduce_) z = torch::dropout(l(z).relu_(), o_.headDropout, train);
-    z = z.reshape({z.size(0), -1});
+    if (!o_.sharedDecoder) z = z.reshape({z.size(0), -1});  // shared: [B, S, w] stays per station
     for (size_t i = 0; i + 1 < decoder_.size(); ++i) {
         z = decoder_[i](z);
         z = o_.decoderActivation == Activation::Gelu ? torch::gelu(z) : z.relu_();
         z = torch::dropout(z, o_.headDropout, train);
     }
-    return decoder_.back()(z);
+    z = decoder_.back()(z);
+    return o_.sharedDecoder ? z.squeeze(-1) : z;
 }
 
 torch::Tensor SpatioTemporalTransformerImpl::forward(const torch::Tensor& x) {
@@ -103,7 +104,7 @@ std::vector<LinearSite> SpatioTemporalTransformerImpl::linearSites() const {
         out.push_back({p + "ffn.1", l->ffn1, true});
     }
     for (size_t j = 0; j < reduce_.size(); ++j) out.push_back({"reduce." + std::to_string(j), reduce_[j], true});
-    for (size_t j = 0; j < decoder_.size(); ++j) out.push_back({"decoder." + std::to_string(j), decoder_[j], false});
+    for (size_t j = 0; j < decoder_.size(); ++j) out.push_back({"decoder." + std::to_string(j), decoder_[j], o_.sharedDecoder});
     return out;
 }
 

@@ -57,7 +57,7 @@ struct Reader {
 
 std::vector<int64_t> TransformerOptions::decoderWidths() const {
     std::vector<int64_t> out = decoderHidden;
-    if (decoderPerStation)
+    if (decoderPerStation && !sharedDecoder)
         for (auto& w : out) w *= shape.stations;
     return out;
 }
@@ -86,6 +86,15 @@ TransformerOptions TransformerOptions::fromParams(const ModelShape& shape, const
         if (!perStation.isBool()) throw configError(r.field("decoder_per_station"), "expected true or false");
         o.decoderPerStation = perStation.toBool();
     }
+    const QJsonValue shared = params.value("shared_decoder");
+    if (!shared.isUndefined() && !shared.isNull()) {
+        if (!shared.isBool()) throw configError(r.field("shared_decoder"), "expected true or false");
+        o.sharedDecoder = shared.toBool();
+        if (o.sharedDecoder && shape.outputs != shape.stations)
+            throw configError(r.field("shared_decoder"), "gives one output per station, but the dataset has " +
+                                                             std::to_string(shape.outputs) + " outputs for " +
+                                                             std::to_string(shape.stations) + " stations; set it to false");
+    }
     const QString act = params.value("decoder_activation").toString("relu");
     if (act == "relu") o.decoderActivation = Activation::Relu;
     else if (act == "gelu") o.decoderActivation = Activation::Gelu;
@@ -100,7 +109,7 @@ TransformerOptions TransformerOptions::fromParams(const ModelShape& shape, const
                                               "columns), got " + std::to_string(o.dModel));
     // Guard against presets that would not fit in memory on a workstation (int64 overflow too).
     const std::vector<int64_t> dec = o.decoderWidths();
-    int64_t prev = shape.stations * o.reducedWidth();
+    int64_t prev = o.decoderInput();
     for (size_t i = 0; i < dec.size(); ++i) {
         if (double(prev) * double(dec[i]) > 2e9)
             throw configError(r.field("decoder_hidden"),

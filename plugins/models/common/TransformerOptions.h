@@ -29,12 +29,17 @@ struct TransformerOptions {
     // weather references size their decoder as stations·k).
     std::vector<int64_t> decoderHidden;
     bool decoderPerStation = false;
+    // The decoder applied to each station's reduced features on its own, its weights shared by all
+    // stations (one output per station), instead of once over the flattened stations. For inputs whose
+    // station slots carry no identity (covid: counties in random order, windows at every offset).
+    bool sharedDecoder = false;
     Activation decoderActivation = Activation::Relu;
 
     int64_t headDim() const { return dModel / heads; }
     int64_t ffnDim() const { return ffnMult * dModel; }
     int64_t reducedWidth() const { return reduceDims.empty() ? 2 * dModel : reduceDims.back(); }
     std::vector<int64_t> decoderWidths() const;  // hidden widths after the per-station scaling
+    int64_t decoderInput() const { return sharedDecoder ? reducedWidth() : shape.stations * reducedWidth(); }
 
     // Throws hpt::Error (Config) naming "<context>.<param>" and the fix when a value cannot work
     // with the shape (e.g. d_model not divisible by heads); unknown keys are ignored here
