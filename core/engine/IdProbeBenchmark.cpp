@@ -87,6 +87,7 @@ QJsonObject runIdProbeBenchmark(const PluginHost& host, const StepBenchmarkOptio
     const IdProbe::Cost warm = probe.cost();
 
     std::vector<double> wallOff, wallOn, cpuOff, cpuOn, tcOff, tcOn, wallRatio, cpuRatio;
+    QJsonArray pairs;  // every pair of blocks, for a reader who wants the spread
     for (int r = 0; r < blocks; ++r) {
         // Alternate which goes first, so a trend in the load does not favour one side.
         Block off, on;
@@ -102,6 +103,8 @@ QJsonObject runIdProbeBenchmark(const PluginHost& host, const StepBenchmarkOptio
         tcOff.push_back(off.threadCpu * 1e3), tcOn.push_back(on.threadCpu * 1e3);
         wallRatio.push_back(on.wall / off.wall - 1);
         cpuRatio.push_back(on.cpu / off.cpu - 1);
+        pairs.append(QJsonObject{{"wall_ms_off", off.wall * 1e3}, {"wall_ms_on", on.wall * 1e3},
+                                 {"cpu_ms_off", off.cpu * 1e3}, {"cpu_ms_on", on.cpu * 1e3}});
     }
     const IdProbe::Cost& c = probe.cost();
     const double snaps = double(c.snapshots - warm.snapshots), ests = double(c.estimates - warm.estimates);
@@ -123,7 +126,7 @@ QJsonObject runIdProbeBenchmark(const PluginHost& host, const StepBenchmarkOptio
                     {"snapshot_ms", snapshotMs}, {"estimate_ms", estimateMs}, {"estimate_cpu_ms", estimateCpuMs},
                     {"parts_overhead", (snapshotMs + estimateCpuMs) / (double(id.every) * benchMedian(wallOff))},
                     {"snapshots", snaps}, {"dropped", double(c.dropped - warm.dropped)}, {"estimates", ests},
-                    {"load_average", loadAverage1()}};
+                    {"pairs", pairs}, {"load_average", loadAverage1()}};
     for (const auto& k : threads.toJson().keys()) out.insert(k, threads.toJson().value(k));
     return out;
 }

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <sys/resource.h>
+
 namespace hpt {
 
 namespace {
@@ -20,6 +22,12 @@ double seconds(Clock::time_point a) { return std::chrono::duration<double>(Clock
 
 double median(std::vector<double> v) { return benchMedian(std::move(v)); }
 double loadAverage() { return loadAverage1(); }
+
+double processCpuSeconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
 }  // namespace
 
 double measureGemmPeakGflops(int64_t n, int reps) {
@@ -66,15 +74,16 @@ QJsonObject runStepBenchmark(const PluginHost& host, const StepBenchmarkOptions&
     struct Series {
         QString name;
         std::vector<Learner*> learners;
-        std::vector<double> ms, fb, opt;
+        std::vector<double> ms, fb, opt, cpu;
     };
     std::vector<Series> series;
-    if (o.mode == "full" || o.mode == "all") series.push_back({"full", {full.get()}, {}, {}, {}});
-    if (o.mode == "lora" || o.mode == "all") series.push_back({"lora", {lora.get()}, {}, {}, {}});
-    if (o.mode == "dual" || o.mode == "all") series.push_back({"dual", {full.get(), lora.get()}, {}, {}, {}});
+    if (o.mode == "full" || o.mode == "all") series.push_back({"full", {full.get()}, {}, {}, {}, {}});
+    if (o.mode == "lora" || o.mode == "all") series.push_back({"lora", {lora.get()}, {}, {}, {}, {}});
+    if (o.mode == "dual" || o.mode == "all") series.push_back({"dual", {full.get(), lora.get()}, {}, {}, {}, {}});
     for (int i = 0; i < o.steps + 2; ++i)
         for (auto& s : series) {
             double fbS = 0, optS = 0;
+            const double cpu0 = processCpuSeconds();
             for (Learner* L : s.learners) {
                 const auto t0 = Clock::now();
                 L->forwardBackward(b.x, b.y);
@@ -87,6 +96,7 @@ QJsonObject runStepBenchmark(const PluginHost& host, const StepBenchmarkOptions&
                 s.ms.push_back((fbS + optS) * 1e3);
                 s.fb.push_back(fbS * 1e3);
                 s.opt.push_back(optS * 1e3);
+                s.cpu.push_back((processCpuSeconds() - cpu0) * 1e3);
             }
         }
     const double peak = measureGemmPeakGflops(1024, 5), bw = measureCopyBandwidthGbs(5);
@@ -111,6 +121,11 @@ QJsonObject runStepBenchmark(const PluginHost& host, const StepBenchmarkOptions&
         return QJsonObject{{"parameters", qint64(countParameters(s.learners.front()->model->module()))},
                            {"trainable_parameters", qint64(trainable)}, {"step_ms_median", med},
                            {"step_ms_min", *std::min_element(s.ms.begin(), s.ms.end())},
+                           // CPU time of all the process's threads: on a loaded machine the work
+                           // done, where wall time also holds the waits for a core (BLAS threads
+                           // that spin while they wait count as well).
+                           {"cpu_ms_median", median(s.cpu)},
+                           {"cpu_over_floor", floorMs > 0 ? median(s.cpu) / floorMs : 0},
                            {"forward_backward_ms_median", median(s.fb)}, {"optimizer_ms_median", median(s.opt)},
                            {"flops_per_step", flops}, {"optimizer_bytes_per_step", optBytes}, {"floor_ms", floorMs},
                            {"step_over_floor", floorMs > 0 ? med / floorMs : 0}, {"achieved_gflops", flops / (med * 1e-3) / 1e9}};
@@ -124,6 +139,9 @@ QJsonObject runStepBenchmark(const PluginHost& host, const StepBenchmarkOptions&
         const double f = median(series[0].ms), l = median(series[1].ms), d = median(series[2].ms);
         out.insert("lora_over_full", l / f);
         out.insert("dual_over_full_plus_lora", d / (f + l));
+        const double fc = median(series[0].cpu), lc = median(series[1].cpu), dc = median(series[2].cpu);
+        out.insert("cpu_lora_over_full", lc / fc);
+        out.insert("cpu_dual_over_full_plus_lora", dc / (fc + lc));
     }
     if (o.profile) {
         // One more step of each learner under the profiler (slower than the timed ones: the

@@ -60,8 +60,8 @@ def main():
     targets += [(f"{m}-compact", ["--experiment", os.path.join(EXPERIMENTS, f"{m}-compact.json")]) for m in COMPACT]
     print("### Steps against their floors and PyTorch eager\n")
     print("| model (batch) | side | load | full ms | LoRA ms | DUAL ms | full floor | LoRA floor | full / floor | "
-          "LoRA / floor | LoRA / full | DUAL / (full + LoRA) | threads torch/BLAS |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "LoRA / floor | LoRA / full | DUAL / (full + LoRA) | CPU ms full / LoRA / DUAL | threads torch/BLAS |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, target in targets:
         h = hpt_bench(a.hpt, target, a.steps)
         raw[name] = {"hpt": h}
@@ -70,15 +70,16 @@ def main():
         print(f"| {label} | HpT | {h['load_average']:.2f} | {ms(h, 'full'):.1f} | {ms(h, 'lora'):.1f} | {ms(h, 'dual'):.1f} | "
               f"{h['full']['floor_ms']:.1f} | {h['lora']['floor_ms']:.1f} | {h['full']['step_over_floor']:.2f} | "
               f"{h['lora']['step_over_floor']:.2f} | {h['lora_over_full']:.2f} | {h['dual_over_full_plus_lora']:.2f} | "
+              f"{h['full']['cpu_ms_median']:.0f} / {h['lora']['cpu_ms_median']:.0f} / {h['dual']['cpu_ms_median']:.0f} | "
               f"{h['torch_threads']}/{h['blas_threads']} |", flush=True)
         if a.skip_eager:
             continue
         e = eager(target, a.steps)
         raw[name]["eager"] = e
         print(f"| {label} | eager | {e['load_average']:.2f} | {ms(e, 'full'):.1f} | {ms(e, 'lora'):.1f} | {ms(e, 'dual'):.1f} | | | | | "
-              f"{e['lora_over_full']:.2f} | {e['dual_over_full_plus_lora']:.2f} | {e['torch_threads']}/{e['blas_threads']} |")
+              f"{e['lora_over_full']:.2f} | {e['dual_over_full_plus_lora']:.2f} | | {e['torch_threads']}/{e['blas_threads']} |")
         print(f"| {label} | **HpT / eager** | | " + " | ".join(f"**{ms(h, k) / ms(e, k):.2f}**" for k in ("full", "lora", "dual"))
-              + " | | | | | | | |", flush=True)
+              + " | | | | | | | | |", flush=True)
 
     print("\n### Profile of compact SWE (one profiled step per learner; ms include the profiler's own cost)\n")
     swe = ["--experiment", os.path.join(EXPERIMENTS, "swe-compact.json")]
