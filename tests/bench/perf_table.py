@@ -77,9 +77,13 @@ def main():
         e = eager(target, a.steps)
         raw[name]["eager"] = e
         print(f"| {label} | eager | {e['load_average']:.2f} | {ms(e, 'full'):.1f} | {ms(e, 'lora'):.1f} | {ms(e, 'dual'):.1f} | | | | | "
-              f"{e['lora_over_full']:.2f} | {e['dual_over_full_plus_lora']:.2f} | | {e['torch_threads']}/{e['blas_threads']} |")
+              f"{e['lora_over_full']:.2f} | {e['dual_over_full_plus_lora']:.2f} | "
+              f"{e['full']['cpu_ms_median']:.0f} / {e['lora']['cpu_ms_median']:.0f} / {e['dual']['cpu_ms_median']:.0f} | "
+              f"{e['torch_threads']}/{e['blas_threads']} |")
+        cpu = lambda d, k: d[k]["cpu_ms_median"]
         print(f"| {label} | **HpT / eager** | | " + " | ".join(f"**{ms(h, k) / ms(e, k):.2f}**" for k in ("full", "lora", "dual"))
-              + " | | | | | | | | |", flush=True)
+              + " | | | | | | | " + " / ".join(f"{cpu(h, k) / cpu(e, k):.2f}" for k in ("full", "lora", "dual")) + " | |",
+              flush=True)
 
     print("\n### Profile of compact SWE (one profiled step per learner; ms include the profiler's own cost)\n")
     swe = ["--experiment", os.path.join(EXPERIMENTS, "swe-compact.json")]
