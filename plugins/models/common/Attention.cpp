@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 
 #include <unistd.h>
 
@@ -22,6 +23,8 @@ std::atomic<int64_t> blockBytesOverride{0};
 
 int64_t blockBytes() {
     static const int64_t bytes = [] {
+        // HPT_ATTENTION_BLOCK_BYTES overrides it for benchmarks (a huge value: the batched path).
+        if (const char* e = std::getenv("HPT_ATTENTION_BLOCK_BYTES"); e && std::atoll(e) > 0) return int64_t(std::atoll(e));
         const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
         return l2 > 0 ? int64_t(l2) / 2 : int64_t(512) << 10;
     }();
