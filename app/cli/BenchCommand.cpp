@@ -2,6 +2,7 @@
 // or with --store the run store's write benchmark (core/store/StoreBenchmark.h).
 #include "cli/Command.h"
 
+#include "engine/IdProbeBenchmark.h"
 #include "engine/StepBenchmark.h"
 #include "plugin/PluginHost.h"
 #include "store/StoreBenchmark.h"
@@ -46,6 +47,7 @@ int runBench(const QStringList& args) {
     p.addHelpOption();
     hpt::cli::addPluginOptions(p);
     p.addOption({"model", "Model plugin.", "M"});
+    p.addOption({"experiment", "An experiment file instead of --model/--preset: its model params and batch size.", "FILE"});
     p.addOption({"preset", "Model preset (e.g. compact, paper).", "P", ""});
     p.addOption({"mode", "full, lora, dual, or all (the three interleaved in one run, with their ratios).", "MODE", "full"});
     p.addOption({"steps", "Timed steps (after 2 warm-up steps).", "N", "10"});
@@ -56,6 +58,8 @@ int runBench(const QStringList& args) {
     p.addOption({"threads", "Torch intra-op threads (0: best for this machine, as training.threads = 0).", "N", "0"});
     p.addOption({"blas-threads", "BLAS threads (with --threads > 0; default: cores / threads).", "N", "0"});
     p.addOption({"thread-grid", "Time the step for every (torch, BLAS) thread pair up to the core count."});
+    p.addOption({"id-probe", "Time steps without and with the intrinsic-dimension probes (id.every), interleaved."});
+    p.addOption({"blocks", "--id-probe: pairs of blocks (each 2 · id.every steps).", "N", "4"});
     p.addOption({"store", "Run the run-store write benchmark instead."});
     p.addOption({"json", "Print JSON."});
     if (!hpt::cli::parseOrFail(p, args)) return hpt::cli::BadArguments;
@@ -65,29 +69,35 @@ int runBench(const QStringList& args) {
             print(hpt::runStoreBenchmark(dir.path()), p.isSet("json"));
             return hpt::cli::Ok;
         }
-        if (!p.isSet("model")) {
-            std::fprintf(stderr, "hpt bench: --model is required, e.g. hpt bench --model swe --preset compact --mode full\n");
+        if (!p.isSet("model") && !p.isSet("experiment")) {
+            std::fprintf(stderr, "hpt bench: --model or --experiment is required, e.g. hpt bench --model swe --preset compact "
+                                 "--mode full, or hpt bench --experiment resources/experiments/swe-compact.json --mode all\n");
             return hpt::cli::BadArguments;
         }
         bool okSteps = false, okBatch = false;
         hpt::StepBenchmarkOptions o;
         o.model = p.value("model");
         o.preset = p.value("preset");
+        o.experiment = p.value("experiment");
         o.mode = p.value("mode");
         o.steps = p.value("steps").toInt(&okSteps);
         o.batch = p.value("batch").toLongLong(&okBatch);
         o.sets = p.values("set");
         o.torchOptim = p.isSet("torch-optim");
         o.profile = p.isSet("profile");
-        bool okT = false, okB = false;
+        bool okT = false, okB = false, okBlocks = false;
+        const int blocks = p.value("blocks").toInt(&okBlocks);
         o.torchThreads = p.value("threads").toInt(&okT);
         o.blasThreads = p.value("blas-threads").toInt(&okB);
-        if (!okSteps || !okBatch || !okT || !okB || o.torchThreads < 0 || o.blasThreads < 0) {
-            std::fprintf(stderr, "hpt bench: --steps, --batch, --threads and --blas-threads take non-negative integers\n");
+        if (!okSteps || !okBatch || !okT || !okB || !okBlocks || o.torchThreads < 0 || o.blasThreads < 0 || blocks < 1) {
+            std::fprintf(stderr, "hpt bench: --steps, --batch, --threads and --blas-threads take non-negative integers, "
+                                 "--blocks a positive one\n");
             return hpt::cli::BadArguments;
         }
         auto host = hpt::cli::loadPlugins(p);
-        const QJsonObject r = p.isSet("thread-grid") ? hpt::runThreadGrid(*host, o) : hpt::runStepBenchmark(*host, o);
+        const QJsonObject r = p.isSet("thread-grid") ? hpt::runThreadGrid(*host, o)
+                              : p.isSet("id-probe")  ? hpt::runIdProbeBenchmark(*host, o, blocks)
+                                                     : hpt::runStepBenchmark(*host, o);
         print(r, p.isSet("json"));
         if (!p.isSet("json")) printProfile(r.value("profile").toObject());
         return hpt::cli::Ok;

@@ -4,6 +4,8 @@
 
 #include <hpt/Lora.h>
 
+#include <chrono>
+
 namespace hpt {
 
 IdProbe::IdProbe(const IdSettings& settings, const QStringList& loraTargets, torch::Tensor probeX)
@@ -36,6 +38,7 @@ void IdProbe::afterStep(int64_t step, Model& model) {
     if (!worker_) return;
     if (previous_.empty()) previous_ = targetWeights(model);  // the reference the first ΔW is taken against
     if (!worker_->due(step)) return;
+    const auto t0 = std::chrono::steady_clock::now();
     IdSnapshot snap;
     snap.step = step;
     auto now = targetWeights(model);
@@ -55,14 +58,20 @@ void IdProbe::afterStep(int64_t step, Model& model) {
         h = h.reshape({-1, h.size(-1)});
         snap.hidden = h.slice(0, 0, std::min<int64_t>(h.size(0), settings_.probeSamples)).to(torch::kCPU).to(torch::kDouble);
     }
-    worker_->submit(std::move(snap));
+    ++cost_.snapshots;
+    if (!worker_->submit(std::move(snap))) ++cost_.dropped;
+    cost_.snapshotSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 std::vector<MetricPoint> IdProbe::poll(double wallTime) {
     std::vector<MetricPoint> out;
     if (!worker_) return out;
-    for (const auto& r : worker_->poll())
+    for (const auto& r : worker_->poll()) {
+        ++cost_.estimates;
+        cost_.estimateSeconds += r.seconds;
+        cost_.estimateCpuSeconds += r.cpuSeconds;
         for (const auto& [key, value] : r.metrics()) out.push_back({r.step, key, value, wallTime});
+    }
     return out;
 }
 

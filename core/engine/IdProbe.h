@@ -31,6 +31,15 @@ public:
     // Waits for the estimate in flight (end of run).
     void finish();
 
+    // What the probes cost so far (hpt bench --id-probe): the snapshots on the training thread,
+    // the estimates on the worker.
+    struct Cost {
+        int64_t snapshots = 0, dropped = 0, estimates = 0;
+        double snapshotSeconds = 0;  // afterStep at due steps: ΔW, probe forward, clones (training thread)
+        double estimateSeconds = 0, estimateCpuSeconds = 0;  // worker wall and CPU, summed over estimates
+    };
+    const Cost& cost() const { return cost_; }
+
 private:
     std::map<std::string, torch::Tensor> targetWeights(Model& model) const;
 
@@ -39,6 +48,7 @@ private:
     torch::Tensor probeX_;
     std::unique_ptr<IdWorker> worker_;
     std::map<std::string, torch::Tensor> previous_;
+    Cost cost_;
 };
 
 }  // namespace hpt

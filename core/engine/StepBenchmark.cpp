@@ -1,19 +1,17 @@
 #include "engine/StepBenchmark.h"
 
-#include "config/Experiment.h"
-#include "engine/Optimizer.h"
-#include "engine/RunOptions.h"
+#include "engine/BenchLearner.h"
 #include "engine/StepProfile.h"
 #include "lora/AdapterInjector.h"
-#include "plugin/PluginHost.h"
 #include "util/Threads.h"
 
 #include <hpt/Error.h>
 
-#include <QFile>
 #include <QJsonArray>
 #include <algorithm>
 #include <chrono>
+
+#include <sys/resource.h>
 
 namespace hpt {
 
@@ -22,15 +20,13 @@ using Clock = std::chrono::steady_clock;
 
 double seconds(Clock::time_point a) { return std::chrono::duration<double>(Clock::now() - a).count(); }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : (v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]));
-}
+double median(std::vector<double> v) { return benchMedian(std::move(v)); }
+double loadAverage() { return loadAverage1(); }
 
-double loadAverage() {
-    QFile f("/proc/loadavg");
-    if (!f.open(QIODevice::ReadOnly)) return -1;
-    return f.readAll().split(' ').value(0).toDouble();
+double processCpuSeconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 }  // namespace
 
@@ -59,87 +55,7 @@ double measureCopyBandwidthGbs(int reps, int64_t n) {
 }
 
 namespace {
-
-// One model and its optimizer, stepped on a fixed batch: what a phase trains.
-struct Learner {
-    std::unique_ptr<Model> model;
-    std::unique_ptr<FlatAdam> flat;
-    std::unique_ptr<torch::optim::AdamW> ref;
-    AdamOptions ao;
-    int64_t trainable = 0;
-    double flops = 0, optBytes = 0;
-
-    void forwardBackward(const torch::Tensor& x, const torch::Tensor& y) {
-        if (ref) ref->zero_grad();
-        torch::mse_loss(model->forward(x), y).backward();
-    }
-    void update() {
-        if (ref) ref->step();
-        else flat->step(ao.lr);
-    }
-    double floorMs(double peak, double bw) const { return (flops / (peak * 1e9) + optBytes / (bw * 1e9)) * 1e3; }
-};
-
-struct BenchSetup {
-    QJsonObject config, refShape;
-    RunOptions run;  // the resolved experiment's options, parsed once (as the trainer reads them)
-    ModelShape shape;
-    torch::Tensor x, y;
-    int64_t rows = 0;
-};
-
-BenchSetup benchSetup(const PluginHost& host, const StepBenchmarkOptions& o) {
-    BenchSetup b;
-    const QJsonObject user{{"model", QJsonObject{{"name", o.model}, {"preset", o.preset}}}, {"devices", QJsonObject{}}};
-    b.config = resolveExperiment(user, host, o.sets);
-    b.run = RunOptions::fromResolved(b.config);
-    const int64_t batch = o.batch > 0 ? o.batch : b.run.training.batchSize;
-    // Shapes from the model's metadata ("reference_shape") and a random batch: a step's time depends
-    // on shapes only, so timing one needs no data files. Without it, one real batch from the dataset.
-    torch::manual_seed(uint64_t(b.run.training.seed));
-    const PluginRecord* rec = host.find(PluginKind::Model, o.model);
-    b.refShape = rec ? rec->meta.value("reference_shape").toObject() : QJsonObject{};
-    b.shape = {b.refShape.value("stations").toInteger(), b.refShape.value("features").toInteger(), b.refShape.value("outputs").toInteger()};
-    Split tr;
-    if (b.shape.stations > 0 && b.shape.features > 0 && b.shape.outputs > 0) {
-        tr.x = torch::randn({batch, b.shape.stations, b.shape.features});
-        tr.y = torch::randn({batch, b.shape.outputs});
-    } else {
-        const QJsonObject d = b.config.value("dataset").toObject();
-        auto data = host.dataset(d.value("name").toString())->load(d.value("params").toObject(), d.value("data_dir").toString());
-        tr = data->train();
-        b.shape = {tr.x.size(1), tr.x.size(2), tr.y.size(1)};
-    }
-    b.rows = std::min<int64_t>(batch, tr.size());
-    b.x = tr.x.slice(0, 0, b.rows).contiguous();
-    b.y = tr.y.slice(0, 0, b.rows).contiguous();
-    return b;
-}
-
-std::unique_ptr<Learner> makeLearner(const PluginHost& host, const StepBenchmarkOptions& o, const BenchSetup& b, bool lora) {
-    auto L = std::make_unique<Learner>();
-    const QJsonObject& c = b.config;
-    L->model = host.model(o.model)->create(b.shape, c.value("model").toObject().value("params").toObject());
-    L->model->module().train();
-    if (lora) {
-        LoraSpec spec = b.run.lora.spec;
-        if (b.run.lora.autoRank) spec.rank = 8;  // "auto" is chosen at the switch; time the default rank
-        injectAdapters(L->model->module(), spec);
-    }
-    L->ao = b.run.training.adam;
-    std::vector<torch::Tensor> trainable;
-    for (auto& q : L->model->module().parameters(true))
-        if (q.requires_grad()) trainable.push_back(q);
-    if (o.torchOptim) L->ref = std::make_unique<torch::optim::AdamW>(trainable, torch::optim::AdamWOptions(L->ao.lr).weight_decay(L->ao.weightDecay));
-    else L->flat = std::make_unique<FlatAdam>(L->model->module(), L->ao);
-    for (const auto& q : trainable) L->trainable += q.numel();
-    // The trace knows which weights are frozen once adapters are attached.
-    L->flops = L->model->trace(b.rows).totalFlops();
-    // Read p, g, m, v; write p, m, v — and the one-pass update also clears g for the next step.
-    L->optBytes = double(L->trainable) * sizeof(float) * (L->ref ? 7 : 8);
-    return L;
-}
-
+using Learner = BenchLearner;
 }  // namespace
 
 QJsonObject runStepBenchmark(const PluginHost& host, const StepBenchmarkOptions& o) {
@@ -150,23 +66,24 @@ QJsonObject runStepBenchmark(const PluginHost& host, const StepBenchmarkOptions&
                                                                            : applyThreads(std::max(0, o.torchThreads));
     const BenchSetup b = benchSetup(host, o);
     const bool wantFull = o.mode != "lora", wantLora = o.mode != "full";
-    std::unique_ptr<Learner> full = wantFull ? makeLearner(host, o, b, false) : nullptr;
-    std::unique_ptr<Learner> lora = wantLora ? makeLearner(host, o, b, true) : nullptr;
+    std::unique_ptr<Learner> full = wantFull ? makeBenchLearner(host, o, b, false) : nullptr;
+    std::unique_ptr<Learner> lora = wantLora ? makeBenchLearner(host, o, b, true) : nullptr;
 
     // The kinds of step timed, interleaved rep by rep so a change of machine load hits all alike.
     // DUAL is the trainer's DUAL step: Θ and Θ′ each do forward, backward and update on the batch.
     struct Series {
         QString name;
         std::vector<Learner*> learners;
-        std::vector<double> ms, fb, opt;
+        std::vector<double> ms, fb, opt, cpu;
     };
     std::vector<Series> series;
-    if (o.mode == "full" || o.mode == "all") series.push_back({"full", {full.get()}, {}, {}, {}});
-    if (o.mode == "lora" || o.mode == "all") series.push_back({"lora", {lora.get()}, {}, {}, {}});
-    if (o.mode == "dual" || o.mode == "all") series.push_back({"dual", {full.get(), lora.get()}, {}, {}, {}});
+    if (o.mode == "full" || o.mode == "all") series.push_back({"full", {full.get()}, {}, {}, {}, {}});
+    if (o.mode == "lora" || o.mode == "all") series.push_back({"lora", {lora.get()}, {}, {}, {}, {}});
+    if (o.mode == "dual" || o.mode == "all") series.push_back({"dual", {full.get(), lora.get()}, {}, {}, {}, {}});
     for (int i = 0; i < o.steps + 2; ++i)
         for (auto& s : series) {
             double fbS = 0, optS = 0;
+            const double cpu0 = processCpuSeconds();
             for (Learner* L : s.learners) {
                 const auto t0 = Clock::now();
                 L->forwardBackward(b.x, b.y);
@@ -179,16 +96,18 @@ QJsonObject runStepBenchmark(const PluginHost& host, const StepBenchmarkOptions&
                 s.ms.push_back((fbS + optS) * 1e3);
                 s.fb.push_back(fbS * 1e3);
                 s.opt.push_back(optS * 1e3);
+                s.cpu.push_back((processCpuSeconds() - cpu0) * 1e3);
             }
         }
     const double peak = measureGemmPeakGflops(1024, 5), bw = measureCopyBandwidthGbs(5);
     const double cacheBw = measureCopyBandwidthGbs(200, int64_t(kCacheResidentBytes) / 2 / int64_t(sizeof(float)));
 
-    QJsonObject common{{"model", o.model}, {"preset", o.preset}, {"mode", o.mode}, {"batch", qint64(b.rows)}, {"steps", o.steps},
+    QJsonObject common{{"model", b.model}, {"preset", b.config.value("model").toObject().value("preset").toString()}, {"mode", o.mode}, {"batch", qint64(b.rows)}, {"steps", o.steps},
                        {"optimizer", o.torchOptim ? "torch::optim::AdamW" : "one-pass flat AdamW"},
                        {"gemm_peak_gflops", peak}, {"mem_bandwidth_gbs", bw}, {"cache_bandwidth_gbs", cacheBw}, {"threads", threads.torch},
                        {"load_average", loadAverage()}, {"input", b.refShape.isEmpty() ? "one batch of the dataset" : "random, reference_shape"}};
     for (const auto& k : threads.toJson().keys()) common.insert(k, threads.toJson().value(k));
+    if (!o.experiment.isEmpty()) common.insert("experiment", o.experiment);
     auto seriesJson = [&](const Series& s) {
         double flops = 0, optBytes = 0, floorMs = 0;
         int64_t trainable = 0;
@@ -202,6 +121,11 @@ QJsonObject runStepBenchmark(const PluginHost& host, const StepBenchmarkOptions&
         return QJsonObject{{"parameters", qint64(countParameters(s.learners.front()->model->module()))},
                            {"trainable_parameters", qint64(trainable)}, {"step_ms_median", med},
                            {"step_ms_min", *std::min_element(s.ms.begin(), s.ms.end())},
+                           // CPU time of all the process's threads: on a loaded machine the work
+                           // done, where wall time also holds the waits for a core (BLAS threads
+                           // that spin while they wait count as well).
+                           {"cpu_ms_median", median(s.cpu)},
+                           {"cpu_over_floor", floorMs > 0 ? median(s.cpu) / floorMs : 0},
                            {"forward_backward_ms_median", median(s.fb)}, {"optimizer_ms_median", median(s.opt)},
                            {"flops_per_step", flops}, {"optimizer_bytes_per_step", optBytes}, {"floor_ms", floorMs},
                            {"step_over_floor", floorMs > 0 ? med / floorMs : 0}, {"achieved_gflops", flops / (med * 1e-3) / 1e9}};
@@ -215,6 +139,9 @@ QJsonObject runStepBenchmark(const PluginHost& host, const StepBenchmarkOptions&
         const double f = median(series[0].ms), l = median(series[1].ms), d = median(series[2].ms);
         out.insert("lora_over_full", l / f);
         out.insert("dual_over_full_plus_lora", d / (f + l));
+        const double fc = median(series[0].cpu), lc = median(series[1].cpu), dc = median(series[2].cpu);
+        out.insert("cpu_lora_over_full", lc / fc);
+        out.insert("cpu_dual_over_full_plus_lora", dc / (fc + lc));
     }
     if (o.profile) {
         // One more step of each learner under the profiler (slower than the timed ones: the
@@ -234,7 +161,7 @@ QJsonObject runThreadGrid(const PluginHost& host, const StepBenchmarkOptions& o)
     if (o.mode != "full" && o.mode != "lora") throw configError("--mode", "the thread grid times full or lora steps");
     applyThreads(0);
     const BenchSetup b = benchSetup(host, o);
-    auto L = makeLearner(host, o, b, o.mode == "lora");
+    auto L = makeBenchLearner(host, o, b, o.mode == "lora");
     const int cores = usableCores();
     std::vector<std::pair<int, int>> pairs;
     for (int t = 1; t <= cores; ++t)
@@ -257,7 +184,7 @@ QJsonObject runThreadGrid(const PluginHost& host, const StepBenchmarkOptions& o)
                                 {"step_ms_median", median(ms[j])}, {"sgemm512_gflops_median", median(peaks[j])}});
     }
     const ThreadCounts chosen = applyThreads(0);
-    return {{"model", o.model}, {"preset", o.preset}, {"mode", o.mode}, {"batch", qint64(b.rows)}, {"steps", o.steps},
+    return {{"model", b.model}, {"preset", b.config.value("model").toObject().value("preset").toString()}, {"mode", o.mode}, {"batch", qint64(b.rows)}, {"steps", o.steps},
             {"cores", cores}, {"grid", rows}, {"best_torch_threads", pairs[best].first}, {"best_blas_threads", pairs[best].second},
             {"default_torch_threads", chosen.torch}, {"default_blas_threads", chosen.blas}, {"load_average", loadAverage()}};
 }

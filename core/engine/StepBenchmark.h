@@ -13,6 +13,7 @@ class PluginHost;
 
 struct StepBenchmarkOptions {
     QString model, preset, mode = "full";  // mode: "full", "lora", "dual" or "all" (the three interleaved)
+    QString experiment;                    // an experiment file instead of model + preset (its params, batch)
     int steps = 10;                        // timed, after 2 warm-up steps
     int64_t batch = 0;                     // 0 → the experiment's training.batch_size
     QStringList sets;                      // --set overrides, as in batch mode

@@ -145,7 +145,11 @@ QJsonArray profileStep(const std::function<void()>& forwardBackward, const std::
                 const bool parentIsScope = !stack.empty() && (stack.back().name == "hpt::step" || stack.back().name == "hpt::adapter");
                 if (!f.top && parentIsScope && n != "hpt::adapter" && n != "hpt::update") {
                     f.top = true;
-                    if (startsWith(n, "autograd::engine::evaluate_function")) f.kind = "autograd (unmatched)";
+                    // The models' blocked attention kernel (plugins/models/common/Attention.cpp) is one
+                    // autograd node whose backward holds both products and the softmax backward.
+                    if (startsWith(n, "autograd::engine::evaluate_function") && n.find("BlockedAttention") != std::string::npos)
+                        f.kind = "attention, blocked (backward)";
+                    else if (startsWith(n, "autograd::engine::evaluate_function")) f.kind = "autograd (unmatched)";
                     else if (inBackward) f.kind = "autograd engine";
                     else f.kind = forwardKind(n, f.inAdapter);
                 }

@@ -9,6 +9,7 @@
 
 #include <QJsonArray>
 #include <chrono>
+#include <ctime>
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -83,8 +84,17 @@ std::vector<std::pair<std::string, double>> IdResult::metrics() const {
     return m;
 }
 
+namespace {
+double threadCpuSeconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+}  // namespace
+
 IdResult estimateId(const IdSnapshot& snap, const IdSettings& s) {
     const auto t0 = std::chrono::steady_clock::now();
+    const double cpu0 = threadCpuSeconds();
     IdResult r;
     r.step = snap.step;
     auto note = [&r](const std::string& what) { r.error += (r.error.empty() ? "" : "; ") + what; };
@@ -109,6 +119,7 @@ IdResult estimateId(const IdSnapshot& snap, const IdSettings& s) {
         }
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.cpuSeconds = threadCpuSeconds() - cpu0;
     return r;
 }
 

@@ -54,7 +54,8 @@ struct IdResult {
     double twonn = std::numeric_limits<double>::quiet_NaN();
     double mle = std::numeric_limits<double>::quiet_NaN();
     std::string error;     // why an estimate is missing (e.g. duplicate points), else empty
-    double seconds = 0;    // compute time on the worker
+    double seconds = 0;     // wall time of the estimate on the worker
+    double cpuSeconds = 0;  // the worker thread's CPU time for it (less than `seconds` when it waits for a core)
     // Metric keys: "id.spectrum.<target>", "id.stable_rank.<target>", "id.spectrum.max",
     // "id.twonn", "id.mle" (only the estimates that were computed).
     std::vector<std::pair<std::string, double>> metrics() const;

@@ -25,12 +25,17 @@ torch::Tensor nearestDistances(const torch::Tensor& points, int64_t k, const std
                                    " is NaN or Inf (remove or impute missing values)");
     }
     // Row blocks keep the distance matrix at block × n (n = 20 000 stays under 200 MB).
-    // Squared norms + one matmul (cdist's mm path) is accurate in double and fast.
+    // Squared norms + one matmul (cdist's mm path) is accurate in double and fast for large clouds.
+    // Small ones (the training probe's 64 points) take direct differences: no call into
+    // OpenBLAS, whose one thread pool and locks the worker would otherwise share with the training
+    // thread from its nice-19 thread (engine.md, "Intrinsic-dimension probes: measured cost"),
+    // and no cancellation in |x|² + |y|² − 2x·y.
     const int64_t block = 1024;
+    const int64_t mm = n <= block ? 2 : 1;  // cdist: 2 = never the matrix product, 1 = always
     auto out = torch::empty({n, k}, x.options());
     for (int64_t s = 0; s < n; s += block) {
         const int64_t e = std::min(n, s + block);
-        auto d = torch::cdist(x.slice(0, s, e), x, 2.0, /*use_mm_for_euclid_dist*/ 1);
+        auto d = torch::cdist(x.slice(0, s, e), x, 2.0, /*use_mm_for_euclid_dist*/ mm);
         // Exclude each point itself by index, not by distance, so a duplicate shows as 0.
         auto rows = torch::arange(e - s, torch::kLong);
         d.index_put_({rows, rows + s}, std::numeric_limits<double>::infinity());

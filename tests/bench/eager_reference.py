@@ -43,15 +43,18 @@ def openblas():
     return None
 
 
-def preset_options(model, preset):
+def preset_options(model, preset, params=None, training_overrides=None):
     meta = json.load(open(os.path.join(PLUGINS, model, model + ".json")))
-    # The plugin's parameter defaults, then the preset's params (as the experiment resolver does).
+    # The plugin's parameter defaults, then the preset's params, then an experiment file's
+    # model.params (as the experiment resolver does).
     o = {p["name"]: p["default"] for p in meta["parameters"]}
     o.update(meta["presets"][preset])
+    o.update(params or {})
     shape = meta["reference_shape"]
     lora = meta["lora"]
     training = dict(meta.get("training", {}))
     training.update(meta.get("preset_defaults", {}).get(preset, {}).get("training", {}))
+    training.update(training_overrides or {})
     return o, shape, lora, training
 
 
@@ -151,7 +154,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="swe")
     ap.add_argument("--preset", default="paper")
-    ap.add_argument("--batch", type=int, default=0, help="0: the preset's training.batch_size")
+    ap.add_argument("--experiment", help="an experiment file: its model, preset, model.params and training batch size "
+                    "(as hpt bench --experiment)")
+    ap.add_argument("--batch", type=int, default=0, help="0: the preset's (or experiment's) training.batch_size")
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     ap.add_argument("--blas-threads", type=int, default=0, help="OpenBLAS threads (0: leave OpenBLAS's default)")
@@ -160,7 +165,15 @@ def main():
     blas = openblas()
     if blas is not None and a.blas_threads > 0:
         blas.openblas_set_num_threads(a.blas_threads)
-    o, shape, lora, training = preset_options(a.model, a.preset)
+    params, train_over = {}, {}
+    if a.experiment:
+        e = json.load(open(a.experiment))
+        a.model, a.preset = e["model"]["name"], e["model"].get("preset", a.preset)
+        params, train_over = e["model"].get("params", {}), e.get("training", {})
+        lora_over = e.get("lora", {})
+    o, shape, lora, training = preset_options(a.model, a.preset, params, train_over)
+    if a.experiment:
+        lora = dict(lora, **lora_over)
     batch = a.batch or training.get("batch_size", 1)
     torch.manual_seed(42)
     x = torch.randn(batch, shape["stations"], shape["features"])
@@ -186,22 +199,26 @@ def main():
     lora_m, lora_step, lora_trainable = learner(True)
     series = {"full": [full_step], "lora": [lora_step], "dual": [full_step, lora_step]}
     times = {k: [] for k in series}
+    cpu = {k: [] for k in series}
     for i in range(a.steps + 2):
         for name, steps in series.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()  # process_time: CPU of all threads
             for s in steps:
                 s()
             if i >= 2:
                 times[name].append((time.perf_counter() - t0) * 1e3)
+                cpu[name].append((time.process_time() - c0) * 1e3)
     med = {k: statistics.median(v) for k, v in times.items()}
+    cmed = {k: statistics.median(v) for k, v in cpu.items()}
     print(json.dumps({
         "side": "pytorch-eager", "torch_version": torch.__version__, "model": a.model, "preset": a.preset, "batch": batch,
+        "experiment": a.experiment or "",
         "steps": a.steps, "torch_threads": torch.get_num_threads(),
         "blas_threads": blas.openblas_get_num_threads() if blas is not None else -1,
         "optimizer": "torch.optim.AdamW (1.13 default: per-tensor loop)",
         "parameters": sum(p.numel() for p in full_m.parameters()),
         "trainable_parameters": {"full": full_trainable, "lora": lora_trainable},
-        "full": {"step_ms_median": med["full"]}, "lora": {"step_ms_median": med["lora"]}, "dual": {"step_ms_median": med["dual"]},
+        **{k: {"step_ms_median": med[k], "cpu_ms_median": cmed[k]} for k in ("full", "lora", "dual")},
         "lora_over_full": med["lora"] / med["full"], "dual_over_full_plus_lora": med["dual"] / (med["full"] + med["lora"]),
         "load_average": os.getloadavg()[0],
     }, indent=1))

@@ -27,9 +27,10 @@ torch::Tensor reference(Attention& a, const torch::Tensor& x, bool withAdapters,
         return y + l->scaling() * torch::nn::functional::linear(torch::nn::functional::linear(h, l->loraA), l->loraB);
     };
     auto q = proj(a->q), k = proj(a->k), v = proj(a->v);
-    auto heads = [&](const torch::Tensor& t) { return t.view({B, S, H, D / H}).transpose(1, 2); };
-    auto scores = torch::matmul(heads(q), heads(k).transpose(-2, -1)) / std::sqrt(double(D / H));
-    auto o = torch::matmul(torch::softmax(scores, -1), heads(v)).transpose(1, 2).reshape({B, S, D});
+    const int64_t b = x.size(0), s = x.size(1), h = a->heads(), d = x.size(2);
+    auto heads = [&](const torch::Tensor& t) { return t.view({b, s, h, d / h}).transpose(1, 2); };
+    auto scores = torch::matmul(heads(q), heads(k).transpose(-2, -1)) / std::sqrt(double(d / h));
+    auto o = torch::matmul(torch::softmax(scores, -1), heads(v)).transpose(1, 2).reshape({b, s, d});
     return torch::nn::functional::linear(o, a->out->weight, a->out->bias);
 }
 
@@ -40,9 +41,9 @@ double maxRelDiff(const torch::Tensor& a, const torch::Tensor& b) {
 }
 
 // Attention with adapters on q and v, base weights frozen, B non-zero so the adapters count.
-Attention adapted(double p) {
+Attention adapted(double p, int64_t heads = H) {
     torch::manual_seed(3);
-    Attention a(D, H);
+    Attention a(D, heads);
     torch::NoGradGuard ng;
     for (auto* l : {&a->q, &a->v}) {
         (*l)->attachAdapter(R, 16.0, p);
@@ -106,6 +107,44 @@ private slots:
         auto after = a->forward(x);
         QVERIFY2(maxRelDiff(after, before) > 1e-3, qPrintable(QString::number(maxRelDiff(after, before))));
         QVERIFY2(maxRelDiff(after, reference(a, x, true, 0.0, false)) < 1e-5, "stale fused q, k, v weight");
+    }
+
+    // The blocked kernel (scores past the L2 budget, SWE's 323 stations) against the plain formula:
+    // outputs and the gradients of the input, the projections and the adapters. The budget is
+    // lowered so that small shapes take the blocked path, with blocks of 3 heads out of 4 (a full
+    // and a partial block), the small-product GEMM path (S = 7, dh = 8: S²·dh < 400) and the BLAS
+    // path with strided rows (S = 40); trainable q, k, v (FULL) and frozen fused ones (LoRA, whose
+    // q, k, v are column slices of one [B, S, 3d] output). Same products per head, the scale
+    // inside the GEMM instead of after it: a few ulps.
+    void blockedAttentionMatchesPlainFormula() {
+        for (const int64_t s : {int64_t(7), int64_t(40)})
+            for (const bool lora : {false, true}) {
+                hpt::models::AttentionImpl::setBlockBytes(3 * s * s * int64_t(sizeof(float)));
+                auto a = lora ? adapted(0.0) : Attention(D, H);
+                a->train();
+                torch::manual_seed(12);
+                auto x = torch::randn({3, s, D}, torch::requires_grad());
+                auto y = a->forward(x);
+                hpt::models::AttentionImpl::setBlockBytes(0);
+                auto ref = reference(a, x, lora, 0.0, true);
+                const QString what = QString("S = %1, %2").arg(s).arg(lora ? "LoRA" : "full");
+                QVERIFY2(maxRelDiff(y, ref) < 1e-5, qPrintable(what + ": output " + QString::number(maxRelDiff(y, ref))));
+                std::vector<torch::Tensor> wrt{x};
+                if (lora) wrt.insert(wrt.end(), {a->q->loraA, a->v->loraB});
+                else wrt.insert(wrt.end(), {a->out->weight, a->q->weight, a->k->weight, a->v->bias});
+                auto g = torch::randn_like(y);
+                auto gf = torch::autograd::grad({y}, wrt, {g});
+                auto gr = torch::autograd::grad({ref}, wrt, {g});
+                for (size_t i = 0; i < gf.size(); ++i)
+                    QVERIFY2(maxRelDiff(gf[i], gr[i]) < 1e-5,
+                             qPrintable(what + QString(": gradient %1: %2").arg(i).arg(maxRelDiff(gf[i], gr[i]))));
+                // Without a backward to feed (evaluation, the ID probe), the kernel keeps one block.
+                torch::NoGradGuard ng;
+                hpt::models::AttentionImpl::setBlockBytes(3 * s * s * int64_t(sizeof(float)));
+                auto e = a->forward(x);
+                hpt::models::AttentionImpl::setBlockBytes(0);
+                QVERIFY2(maxRelDiff(e, ref) < 1e-5, qPrintable(what + ": no-grad output"));
+            }
     }
 
     void plainAttentionUnchanged() {

@@ -2,7 +2,8 @@
 // Multi-head self-attention over the stations of a sample, post-projection
 // layout as in the reference: separate q, k, v and out projections, each an
 // hpt::AdaptableLinear so LoRA can target them by name ("layers.3.attn.q").
-// Frozen q, k, v run as one GEMM; the adapters of q and v share their A GEMM.
+// Frozen q, k, v run as one GEMM; the adapters of q and v share their A GEMM. Scores larger
+// than the L2 cache (SWE's 323 stations) are computed a block of heads at a time (Attention.cpp).
 #include <hpt/Lora.h>
 
 #include <torch/torch.h>
@@ -18,6 +19,9 @@ public:
     torch::Tensor forward(const torch::Tensor& x);
 
     int64_t heads() const { return heads_; }
+    // Bytes of one sample's scores (heads · S² floats) above which the blocked kernel runs, a block
+    // of heads at a time (default, 0: half the L2 cache). Tests lower it to cover small shapes.
+    static void setBlockBytes(int64_t bytes);
     int64_t headDim() const { return headDim_; }
 
     AdaptableLinear q{nullptr}, k{nullptr}, v{nullptr}, out{nullptr};
