@@ -139,11 +139,24 @@ std::vector<ExperimentKey> build() {
         key("switching.tau_loss", K::Number, 0.1).range(0, 1e9, true)
             .ui(sw, "τ_loss", "plateau threshold on relative loss improvement")
             .about("plateau threshold τ_loss on relative loss improvement"),
-        key("switching.plateau_rule", K::Choice, "nonnegative").oneOf({"nonnegative", "literal"})
-            .ui(sw, "Plateau rule", "nonnegative: a rising loss never counts as a plateau; literal: the reference's rule")
-            .about("`nonnegative`: each of the two window-to-window improvements must be small (< τ_loss) **and ≥ 0**, "
-                   "so a rising loss never counts as initial convergence; `literal`: the reference's rule, where any "
-                   "negative change is < τ_loss and counts as small. Both in docs/engine.md"),
+        key("switching.plateau_rule", K::Choice, "within_noise").oneOf({"within_noise", "nonnegative", "literal"})
+            .ui(sw, "Plateau rule",
+                "within_noise: a rise or speed-up of the loss counts only beyond its noise; nonnegative: on the window "
+                "means alone; literal: the reference's rule")
+            .about("how the plateau check reads the three-window rule. `within_noise`: each improvement must be small "
+                   "(< τ_loss) and the windows must show no rise of the loss (step to step, or from the first to the "
+                   "third window) and no speed-up of its fall beyond `plateau_se` standard errors of the window means, "
+                   "which each window estimates from its per-batch losses, and the latest window must lie below the "
+                   "run's first by more than that noise (the loss has come down); `nonnegative`: each improvement "
+                   "< τ_loss and ≥ 0 and strictly slowing, on the window means alone (a near coin flip once the loss "
+                   "is flat); "
+                   "`literal`: the reference's rule, where any negative change is < τ_loss and counts as small. All "
+                   "three in docs/engine.md"),
+        key("switching.plateau_se", K::Number, 2.0).range(0, 1e9)
+            .ui(sw, "Plateau noise (SE)", "standard errors a rise or speed-up of the window-average loss must exceed to count")
+            .about("for `plateau_rule` `within_noise`: how many standard errors of a difference of window means a rise "
+                   "of the loss (or a speed-up of its fall) must exceed before it counts against a plateau; 2 lets a "
+                   "flat loss pass each sign condition ~98 % of the time"),
         key("switching.tau_w", K::Number, 0.01).range(0, 1e9, true)
             .ui(sw, "τ_w", "weight-distance threshold on attention weights [W_q, W_v]")
             .about("weight-distance threshold τ_w"),

@@ -45,6 +45,7 @@ SwitchingOptions SwitchingOptions::fromJson(const QJsonObject& given) {
     o.alpha = s.value("alpha").toDouble();
     o.welch = s.value("welch").toBool();
     o.plateauRule = s.value("plateau_rule").toString();
+    o.plateauSe = s.value("plateau_se").toDouble();
     o.monitoredLayers = strings(s.value("monitored_layers"));
     return o;
 }

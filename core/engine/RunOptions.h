@@ -33,7 +33,8 @@ struct SwitchingOptions {
     int64_t checkEvery = 365, ttestWindow = 365, minSteps = 0, maxDualAttempts = 0;
     double tauLoss = 0.1, tauW = 0.01, alpha = 0.01;
     bool welch = false;
-    QString plateauRule = "nonnegative";  // or "literal" (the reference's)
+    QString plateauRule = "within_noise";  // or "nonnegative", "literal" (the reference's)
+    double plateauSe = 2.0;                // k of "within_noise": standard errors a rise must exceed
     QStringList monitoredLayers;          // [] → the model's last attention layer; ["all"] → all
     // The "switching" block; missing keys take the built-in defaults.
     static SwitchingOptions fromJson(const QJsonObject& switching);

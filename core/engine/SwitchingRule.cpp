@@ -22,8 +22,18 @@ std::vector<double> fromArray(const QJsonValue& v) {
 }
 }  // namespace
 
+namespace {
+PlateauRule plateauRule(const QString& name) {
+    PlateauRule r;
+    if (!parsePlateauRule(name, &r))
+        throw configError("switching.plateau_rule", "'" + name.toStdString() +
+                                                        "' is not a plateau rule; use \"within_noise\", \"nonnegative\" or \"literal\"");
+    return r;
+}
+}  // namespace
+
 SwitchingRule::SwitchingRule(const SwitchingOptions& o)
-    : ctl_(o), plateau_(o.tauLoss, o.plateauRule != "literal"), weight_(o.tauW, {}) {}
+    : ctl_(o), plateau_(o.tauLoss, plateauRule(o.plateauRule), o.plateauSe), weight_(o.tauW, {}) {}
 
 std::vector<std::string> SwitchingRule::monitoredLayers(const SwitchingOptions& o, const std::vector<std::string>& attention,
                                                         const std::string& model) {
@@ -70,14 +80,23 @@ SwitchStep SwitchingRule::afterStep(int64_t step, double lossFull, double lossLo
 
 QJsonObject SwitchingRule::state() const {
     return {{"controller", ctl_.state()}, {"plateau_averages", toArray(plateau_.averages())},
-            {"plateau_sum", plateau_.windowSum()}, {"plateau_count", qint64(plateau_.windowCount())},
+            {"plateau_standard_errors", toArray(plateau_.standardErrors())}, {"plateau_sum", plateau_.windowSum()},
+            {"plateau_sum_sq", plateau_.windowSumSq()}, {"plateau_count", qint64(plateau_.windowCount())},
             {"weight_distances", toArray(weight_.distances())}};
 }
 
 void SwitchingRule::restore(const QJsonObject& s, const torch::Tensor& weightSnapshot) {
     ctl_.restore(s.value("controller").toObject());
-    plateau_.restore(fromArray(s.value("plateau_averages")), s.value("plateau_sum").toDouble(),
-                     s.value("plateau_count").toInteger());
+    // Checkpoints written before the plateau check kept standard errors lack "plateau_standard_errors"
+    // and "plateau_sum_sq": their closed windows read as noiseless (the restore pads the errors with 0),
+    // and the open window's earlier losses as all equal to their mean (Σx² = (Σx)²/n).
+    const double sum = s.value("plateau_sum").toDouble();
+    const qint64 count = s.value("plateau_count").toInteger();
+    const double sumSq = s.contains("plateau_sum_sq") ? s.value("plateau_sum_sq").toDouble()
+                         : count > 0                  ? sum * sum / double(count)
+                                                      : 0.0;
+    plateau_.restore(fromArray(s.value("plateau_averages")), fromArray(s.value("plateau_standard_errors")), sum, sumSq,
+                     count);
     weight_.restore(fromArray(s.value("weight_distances")),
                     weightSnapshot.defined() ? weightSnapshot.to(torch::kFloat64) : torch::Tensor());
 }

@@ -24,6 +24,7 @@ private slots:
         QCOMPARE(a.alpha, b.alpha);
         QCOMPARE(a.welch, b.welch);
         QCOMPARE(a.plateauRule, b.plateauRule);
+        QCOMPARE(a.plateauSe, b.plateauSe);
         QCOMPARE(a.monitoredLayers, b.monitoredLayers);
     }
 

@@ -14,7 +14,10 @@
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <array>
 #include <cmath>
+#include <functional>
+#include <random>
 
 using namespace hpt;
 
@@ -47,16 +50,44 @@ ConvergenceVerdict weightVerdict(double d0, double d1, double d2, double tau) {
     return v;
 }
 
-ConvergenceVerdict plateauVerdict(double a0, double a1, double a2, double tau, bool nonNegative = true) {
-    PlateauCheck c(tau, nonNegative);
+// Plateau verdict at the last check of windows averaging a0, a1, a2 (each window: a−0.1, a+0.1,
+// so its standard error is 0.1), after a first window averaging `start` (none when NaN).
+ConvergenceVerdict plateauVerdict(double a0, double a1, double a2, double tau, PlateauRule rule = PlateauRule::NonNegative,
+                                  double start = NAN) {
+    PlateauCheck c(tau, rule);
     ConvergenceVerdict v;
-    for (double a : {a0, a1, a2}) {
-        // A window whose average is a: a−0.1, a+0.1.
+    std::vector<double> windows{a0, a1, a2};
+    if (!std::isnan(start)) windows.insert(windows.begin(), start);
+    for (double a : windows) {
         c.addLoss(a - 0.1);
         c.addLoss(a + 0.1);
         v = c.check();
     }
     return v;
+}
+
+// A loss series as the plateau check sees it: `windows` windows of `n` batches, batch i's
+// loss level(i) plus Gaussian noise of standard deviation `sd` (fixed seed). Returns every
+// verdict from the third check on.
+std::vector<ConvergenceVerdict> plateauSeries(PlateauRule rule, int windows, int n, double sd, uint32_t seed,
+                                              const std::function<double(int)>& level, double tau = 0.1) {
+    PlateauCheck c(tau, rule, 2.0);
+    std::mt19937 gen(seed);
+    std::normal_distribution<double> noise(0.0, 1.0);
+    std::vector<ConvergenceVerdict> out;
+    for (int w = 0; w < windows; ++w) {
+        for (int b = 0; b < n; ++b) c.addLoss(level(w * n + b) + sd * noise(gen));
+        const ConvergenceVerdict v = c.check();
+        if (v.ready) out.push_back(v);
+    }
+    return out;
+}
+
+// Fraction of verdicts that hold.
+double heldFraction(const std::vector<ConvergenceVerdict>& vs) {
+    double n = 0;
+    for (const auto& v : vs) n += v.holds;
+    return vs.empty() ? 0.0 : n / double(vs.size());
 }
 }  // namespace
 
@@ -80,13 +111,14 @@ private slots:
     // switching.plateau_rule: a loss that rises in the latest window is a "small improvement" to the
     // reference's literal rule (a negative change is < τ), but not to the default rule.
     void plateauRuleNonNegativeAndLiteral() {
-        auto v = plateauVerdict(1.0, 0.99, 1.02, 0.1, /*nonNegative=*/false);  // literal: the rise counts as small
+        const auto literal = PlateauRule::Literal;
+        auto v = plateauVerdict(1.0, 0.99, 1.02, 0.1, literal);  // literal: the rise counts as small
         QVERIFY(v.firstSmall && v.latestSmall && v.slowing && v.holds);
-        QVERIFY(!v.nonNegative);
-        v = plateauVerdict(1.0, 0.99, 1.02, 0.1);  // default: a rising loss is not convergence
+        QVERIFY(v.rule == PlateauRule::Literal);
+        v = plateauVerdict(1.0, 0.99, 1.02, 0.1);  // nonnegative: a rising loss is not convergence
         QVERIFY(v.firstSmall && !v.latestSmall && v.slowing && !v.holds);
         QCOMPARE(v.toJson().value("rule").toString(), QString("nonnegative"));
-        v = plateauVerdict(1.0, 1.03, 1.07, 0.1, false);  // a loss rising faster and faster: literal holds
+        v = plateauVerdict(1.0, 1.03, 1.07, 0.1, literal);  // a loss rising faster and faster: literal holds
         QVERIFY(v.firstSmall && v.latestSmall && v.slowing && v.holds);
         v = plateauVerdict(1.0, 1.03, 1.07, 0.1);
         QVERIFY(!v.firstSmall && !v.latestSmall && !v.holds);
@@ -94,13 +126,134 @@ private slots:
         v = plateauVerdict(1.0, 1.0, 1.0, 0.1);
         QVERIFY(v.firstSmall && v.latestSmall && !v.slowing);
         // Decreasing, slowing losses hold under both rules.
-        QVERIFY(plateauVerdict(1.0, 0.95, 0.93, 0.1).holds && plateauVerdict(1.0, 0.95, 0.93, 0.1, false).holds);
-        // The option, as the configuration spells it.
-        QCOMPARE(SwitchingOptions::fromJson({}).plateauRule, QString("nonnegative"));
+        QVERIFY(plateauVerdict(1.0, 0.95, 0.93, 0.1).holds && plateauVerdict(1.0, 0.95, 0.93, 0.1, literal).holds);
+        // The option, as the configuration spells it (the default is the next test's rule).
+        QCOMPARE(SwitchingOptions::fromJson({}).plateauRule, QString("within_noise"));
+        QCOMPARE(SwitchingOptions::fromJson({}).plateauSe, 2.0);
         QCOMPARE(SwitchingOptions::fromJson({{"plateau_rule", "literal"}}).plateauRule, QString("literal"));
+        for (const char* name : {"within_noise", "nonnegative", "literal"}) {
+            PlateauRule r;
+            QVERIFY(parsePlateauRule(name, &r));
+            QCOMPARE(QString(toString(r)), QString(name));
+        }
+        PlateauRule r;
+        QVERIFY(!parsePlateauRule("non-negative", &r));
+    }
+
+    // The default rule, within_noise, on hand-made windows (each with standard error 0.1, so a
+    // step-to-step difference has SE 0.141 and k = 2 tolerates 0.283).
+    void plateauRuleWithinNoiseOnHandCases() {
+        const auto noise = PlateauRule::WithinNoise;
+        PlateauCheck c(0.1, noise, 2.0);
+        for (double a : {1.0, 0.99, 1.02}) {
+            c.addLoss(a - 0.1);
+            c.addLoss(a + 0.1);
+            c.check();
+        }
+        QCOMPARE(c.standardErrors().size(), size_t(3));
+        for (double se : c.standardErrors()) QVERIFY(std::abs(se - 0.1) < 1e-12);
+        // (Each within_noise case below starts with a window at 2.0: the loss has fallen to ~1.)
+        // A latest rise of 0.03 is well inside the windows' noise: it is read as flat.
+        auto v = plateauVerdict(1.0, 0.99, 1.02, 0.1, noise, 2.0);
+        QVERIFY(v.firstSmall && v.latestSmall && v.slowing && v.fallen && v.holds && !v.rising);
+        QCOMPARE(v.toJson().value("rule").toString(), QString("within_noise"));
+        QCOMPARE(v.toJson().value("se1").toDouble(), v.se1);
+        QCOMPARE(v.toJson().value("k").toDouble(), 2.0);
+        QCOMPARE(v.toJson().value("first").toDouble(), 2.0);
+        QVERIFY(v.toJson().value("fallen").toBool());
+        // A rise the windows resolve: 0.3 > 0.283 between the last two windows ...
+        v = plateauVerdict(1.0, 0.99, 1.29, 0.1, noise, 2.0);
+        QVERIFY(v.rising && !v.latestSmall && !v.holds);
+        // ... and a slow rise that no single step resolves but the span does (0.2 per step,
+        // 0.4 > 0.283 from the first to the third window). The literal rule takes it as slowing.
+        v = plateauVerdict(1.0, 1.2, 1.4, 0.1, noise, 2.0);
+        QVERIFY(v.rising && !v.firstSmall && !v.latestSmall && !v.holds);
+        // A loss rising faster and faster, which the literal rule accepts, is refused.
+        QVERIFY(plateauVerdict(1.0, 1.05, 1.4, 0.1, PlateauRule::Literal).holds);
+        QVERIFY(!plateauVerdict(1.0, 1.05, 1.4, 0.1, noise, 2.0).holds);
+        // A still-falling loss (an improvement ≥ τ) is refused however noisy the windows are.
+        v = plateauVerdict(1.0, 0.85, 0.80, 0.1, noise, 2.0);
+        QVERIFY(!v.firstSmall && v.latestSmall && !v.holds);
+        // A fall that speeds up (improvements 0.01, then 0.09: a speed-up of 0.08) is within the
+        // noise of these windows (2·√(0.1² + 4·0.1² + 0.1²) = 0.49), so it does not count against
+        // slowing; windows ten times tighter (se 0.01, tolerance 0.049) resolve it.
+        QVERIFY(plateauVerdict(1.0, 0.99, 0.90, 0.1, noise, 2.0).slowing);
+        auto tight = convergenceRuleWithinNoise(1.0, 0.99, 0.90, 0.01, 0.01, 0.01, 0.1, 2.0, 2.0, 0.01);
+        QVERIFY(tight.firstSmall && tight.latestSmall && !tight.slowing && !tight.holds);
+        // Without noise it is the non-negative rule (slowing read as "not speeding up").
+        for (const auto& t : std::vector<std::array<double, 3>>{
+                 {1.0, 0.95, 0.93}, {1.0, 0.99, 1.02}, {1.0, 1.03, 1.07}, {1.0, 0.8, 0.79}, {1.0, 0.98, 0.95}}) {
+            const auto a = convergenceRuleWithinNoise(t[0], t[1], t[2], 0, 0, 0, 0.1, 2.0, 2.0, 0);
+            const auto b = convergenceRule(t[0], t[1], t[2], 0.1, true);
+            QCOMPARE(a.holds, b.holds);
+        }
+        const auto flat = convergenceRuleWithinNoise(1.0, 1.0, 1.0, 0, 0, 0, 0.1, 2.0, 2.0, 0);
+        QVERIFY(flat.holds);  // a noiseless flat loss that came down from 2 has plateaued ...
+        const auto never = convergenceRuleWithinNoise(1.0, 1.0, 1.0, 0, 0, 0, 0.1, 2.0, 1.0, 0);
+        QVERIFY(!never.fallen && !never.holds);  // ... one that sat there from the start has not
+        const auto up = convergenceRuleWithinNoise(1.0, 1.001, 1.002, 0, 0, 0, 0.1, 2.0, 2.0, 0);
+        QVERIFY(up.rising && !up.holds);  // a noiseless rise, however small, is a rise
+        // The fall must exceed the noise of the first and the latest window.
+        QVERIFY(!convergenceRuleWithinNoise(1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 2.0, 1.2, 0.1).fallen);
+        QVERIFY(convergenceRuleWithinNoise(1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 2.0, 1.3, 0.1).fallen);
+        // Without the first window (the check's third), the rule needs the fall inside the three.
+        QVERIFY(!plateauVerdict(1.0, 0.99, 1.02, 0.1, noise).holds);
+        // Undefined relative change: no verdict, as the other rules.
+        QVERIFY(!convergenceRuleWithinNoise(0.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 2.0, 2.0, 0.1).holds);
+    }
+
+    // The rules on constructed noisy series (fixed seeds): what tells them apart.
+    void plateauRulesOnNoisySeries() {
+        const auto noise = PlateauRule::WithinNoise, strict = PlateauRule::NonNegative, literal = PlateauRule::Literal;
+        // A loss that fell (first window at 2.0) and is flat at 1.0, batch noise sd 0.15 in 20-batch
+        // windows: the non-negative rule on the means alone holds at a minority of checks (both
+        // steps ≥ 0 and slowing: about 1 in 6), within_noise at nearly all.
+        const auto flat = [](int i) { return i < 20 ? 2.0 : 1.0; };
+        double fNoise = 0, fStrict = 0;
+        for (uint32_t seed = 1; seed <= 20; ++seed) {
+            fNoise += heldFraction(plateauSeries(noise, 30, 20, 0.15, seed, flat)) / 20;
+            fStrict += heldFraction(plateauSeries(strict, 30, 20, 0.15, seed, flat)) / 20;
+        }
+        QVERIFY2(fNoise > 0.8, qPrintable(QString("within_noise held at %1 of flat checks").arg(fNoise)));
+        QVERIFY2(fStrict < 0.3, qPrintable(QString("nonnegative held at %1 of flat checks").arg(fStrict)));
+        // A loss flat from its first batch (a model that has not started to learn) counts under
+        // within_noise only when noise fakes a fall of 2 standard errors below the first window:
+        // a few % of checks, against > 80 % once the loss has fallen.
+        double sNoise = 0;
+        for (uint32_t seed = 1; seed <= 20; ++seed)
+            sNoise += heldFraction(plateauSeries(noise, 30, 20, 0.15, seed, [](int) { return 1.0; })) / 20;
+        QVERIFY2(sNoise < 0.05, qPrintable(QString("within_noise held at %1 of never-fallen checks").arg(sNoise)));
+        // A loss that fell, then rises by 2 % a window (batch noise sd 0.01) never counts under
+        // within_noise or nonnegative ...
+        const auto rising = [](int i) { return i < 20 ? 2.0 : 1.0 + 0.02 * ((i - 20) / 20.0); };
+        for (uint32_t seed = 1; seed <= 20; ++seed) {
+            QCOMPARE(heldFraction(plateauSeries(noise, 30, 20, 0.01, seed, rising)), 0.0);
+            QCOMPARE(heldFraction(plateauSeries(strict, 30, 20, 0.01, seed, rising)), 0.0);
+        }
+        // ... while the literal rule takes some of its checks as convergence.
+        double fLiteral = 0;
+        for (uint32_t seed = 1; seed <= 20; ++seed) fLiteral += heldFraction(plateauSeries(literal, 30, 20, 0.01, seed, rising));
+        QVERIFY(fLiteral > 0.1);
+        // A still-falling loss: window means 0.92 → 0.21 over ten 8-batch windows (the swe-compact
+        // run that rightly refused), with noise of half the level: no rule ever holds.
+        const auto falling = [](int i) { return 0.92 * std::pow(0.21 / 0.92, (i / 8) / 9.0); };
+        for (uint32_t seed = 1; seed <= 20; ++seed)
+            for (auto rule : {noise, strict, literal})
+                for (const auto& v : plateauSeries(rule, 10, 8, 0.0, seed, falling)) QVERIFY(!v.holds);
+        // With batch noise the τ bound stays on the means: no check whose windows show an
+        // improvement ≥ τ holds (the noise tolerance only ever applies to rises and speed-ups).
+        int refusedByTau = 0;
+        for (uint32_t seed = 1; seed <= 20; ++seed)
+            for (const auto& v : plateauSeries(noise, 10, 8, 0.1, seed, falling))
+                if ((v.v0 - v.v1) / v.v0 >= 0.1 || (v.v1 - v.v2) / v.v1 >= 0.1) {
+                    QVERIFY2(!v.holds, qPrintable(QString("seed %1: %2 %3 %4").arg(seed).arg(v.v0).arg(v.v1).arg(v.v2)));
+                    ++refusedByTau;
+                }
+        QVERIFY(refusedByTau > 100);
     }
     void plateauNeedsThreeWindows() {
         PlateauCheck c(0.1);
+        QVERIFY(c.rule() == PlateauRule::WithinNoise);
         c.addLoss(1);
         QVERIFY(!c.check().ready);
         c.addLoss(1);

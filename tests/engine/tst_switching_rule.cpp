@@ -4,6 +4,7 @@
 
 #include <hpt/Error.h>
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QtTest>
 #include <cmath>
@@ -115,6 +116,49 @@ private slots:
             }
             QVERIFY(freshDiffers);
             QCOMPARE(b.phase(), a.phase());
+        }
+    }
+
+    // The plateau check's standard errors travel in the state; a state written before they were
+    // kept (no "plateau_standard_errors" / "plateau_sum_sq") restores with noiseless windows, and a
+    // rule restored from it judges as the non-negative rule on the same means would.
+    void stateCarriesThePlateauNoise() {
+        Probe p;
+        SwitchingRule a(options());
+        a.start({"l"}, &p);
+        for (int64_t i = 1; i <= 5; ++i) step(a, p, i);
+        const QJsonObject s = throughText(a.state());
+        const QJsonArray errors = s.value("plateau_standard_errors").toArray();
+        QCOMPARE(errors.size(), s.value("plateau_averages").toArray().size());
+        QVERIFY(errors.size() == 2 && errors[0].toDouble() > 0);  // two losses per window, different
+        QVERIFY(s.value("plateau_sum_sq").toDouble() > 0);        // step 5 opened the third window
+
+        QJsonObject old = s;
+        old.remove("plateau_standard_errors");
+        old.remove("plateau_sum_sq");
+        SwitchingRule b(options());
+        b.start({"l"}, &p);
+        b.restore(old, a.weightSnapshot());
+        const QJsonObject restored = b.state();
+        for (const auto& e : restored.value("plateau_standard_errors").toArray()) QCOMPARE(e.toDouble(), 0.0);
+        QCOMPARE(restored.value("plateau_averages"), s.value("plateau_averages"));
+        const SwitchStep at6 = step(b, p, 6);
+        QCOMPARE(at6.events.front().first, std::string("plateau_check"));
+        const QJsonObject pv = at6.events.front().second;
+        QCOMPARE(pv.value("se0").toDouble(), 0.0);
+        QCOMPARE(pv.value("se1").toDouble(), 0.0);
+        QVERIFY(pv.value("se2").toDouble() > 0);  // the window closed after the restore has its own
+    }
+
+    // A plateau rule the options misspell is a configuration error naming the key.
+    void unknownPlateauRuleIsAConfigError() {
+        SwitchingOptions o = options();
+        o.plateauRule = "nonneg";
+        try {
+            SwitchingRule r(o);
+            QFAIL("expected an error");
+        } catch (const Error& e) {
+            QCOMPARE(QString::fromStdString(e.where()), QString("switching.plateau_rule"));
         }
     }
 

@@ -311,21 +311,25 @@ private slots:
         QVERIFY(near(resumed.final.value("modeled_time_s").toDouble(), whole.final.value("modeled_time_s").toDouble()));
     }
 
-    // Resume continues with the checkpoint's τ_loss (and plateau rule), not the configuration passed in.
+    // Resume continues with the checkpoint's τ_loss (and plateau rule and its k), not the configuration passed in.
     void resumeKeepsTheCheckpointsTauLoss() {
         const QJsonObject e = experiment();
         QTemporaryDir dir;
         Recorder first, second;
-        Trainer t1(host, resolve(e, {"training.max_steps=4", "switching.tau_loss=0.5"}), first, {dir.path(), {}, "cpu", {}});
+        Trainer t1(host, resolve(e, {"training.max_steps=4", "switching.tau_loss=0.5", "switching.plateau_se=3"}), first,
+                   {dir.path(), {}, "cpu", {}});
         QCOMPARE(t1.run(), RunStatus::Finished);
-        Trainer t2(host, resolve(e, {"training.max_steps=12", "switching.tau_loss=0.05", "switching.plateau_rule=\"literal\""}),
+        Trainer t2(host,
+                   resolve(e, {"training.max_steps=12", "switching.tau_loss=0.05", "switching.plateau_rule=\"literal\"",
+                               "switching.plateau_se=1"}),
                    second, {{}, dir.path(), "cpu", {}});
         QCOMPARE(t2.run(), RunStatus::Finished);
         const auto checks = second.ofType("plateau_check");
         QVERIFY(!checks.empty());
         for (const auto& c : checks) {
             QCOMPARE(c.payload.value("tau").toDouble(), 0.5);
-            QCOMPARE(c.payload.value("rule").toString(), QString("nonnegative"));
+            QCOMPARE(c.payload.value("rule").toString(), QString("within_noise"));
+            QCOMPARE(c.payload.value("k").toDouble(), 3.0);
         }
     }
 
