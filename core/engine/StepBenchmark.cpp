@@ -8,7 +8,9 @@
 #include "plugin/PluginHost.h"
 #include "util/Threads.h"
 
+#include <hpt/Dataset.h>
 #include <hpt/Error.h>
+#include <hpt/Model.h>
 
 #include <QFile>
 #include <QJsonArray>
