@@ -5,7 +5,9 @@
 #include "lora/AdapterInjector.h"
 #include "util/Threads.h"
 
+#include <hpt/Dataset.h>
 #include <hpt/Error.h>
+#include <hpt/Model.h>
 
 #include <QJsonArray>
 #include <algorithm>

@@ -3,9 +3,9 @@
 // its code runs, checks the API version, and keeps one PluginSpec per file with
 // the state it reached and, when it stopped short, why (Qt Creator's PluginSpec
 // habit: the host never guesses why a plugin failed; it says).
-#include <hpt/Dataset.h>
+// hpt/Model.h and hpt/Dataset.h bring torch: callers that create models or load
+// data include them; the rest (GUI, CLI, config) stay free of torch.
 #include <hpt/Device.h>
-#include <hpt/Model.h>
 #include <hpt/Params.h>
 
 #include <QJsonObject>
@@ -17,6 +17,9 @@
 class QPluginLoader;
 
 namespace hpt {
+
+class ModelPlugin;
+class DatasetPlugin;
 
 enum class PluginKind { Model, Dataset, Device };
 const char* toString(PluginKind k);

@@ -7,7 +7,9 @@
 #include "lora/AdapterInjector.h"
 #include "plugin/PluginHost.h"
 
+#include <hpt/Dataset.h>
 #include <hpt/Error.h>
+#include <hpt/Model.h>
 
 #include <QJsonArray>
 #include <QFileInfo>

@@ -5,9 +5,9 @@
 // exactly what `hpt` runs. The invariant every target checks: a parser either
 // succeeds or throws hpt::Error; any other exception escapes the target and
 // libFuzzer (or the replay test) reports it, as it does crashes, leaks and UB.
+// The dataset targets' helpers (tensors, so torch) are in FuzzDataset.h.
 #include "plugin/PluginHost.h"
 
-#include <hpt/Dataset.h>
 #include <hpt/Error.h>
 #include <hpt/Params.h>
 
@@ -109,26 +109,6 @@ inline PluginHost& pluginHost() {
         return h;
     }();
     return *host;
-}
-
-// Loads dataset `name` from `dataDir` with the host's parameter resolution.
-inline std::unique_ptr<Dataset> loadDataset(const QString& name, const QJsonObject& overrides, const QString& dataDir) {
-    auto& host = pluginHost();
-    const auto& rec = host.require(PluginKind::Dataset, name);
-    const auto params = resolveParams(rec.params, rec.meta.value("presets").toObject(), QString(), overrides, "dataset.params");
-    return host.dataset(name)->load(params, dataDir);
-}
-
-// What every successfully loaded dataset must satisfy: non-empty splits whose
-// inputs and targets agree in length and hold only finite numbers (a NaN that
-// slips past the missing-value policy would poison training silently).
-inline void checkDataset(const Dataset& ds) {
-    for (const Split* s : {&ds.train(), &ds.test()}) {
-        HPT_FUZZ_CHECK(s->x.defined() && s->y.defined());
-        HPT_FUZZ_CHECK(s->size() > 0 && s->y.size(0) == s->size());
-        HPT_FUZZ_CHECK(s->x.isfinite().all().item<bool>());
-        HPT_FUZZ_CHECK(s->y.isfinite().all().item<bool>());
-    }
 }
 
 }  // namespace hpt::fuzz

@@ -5,7 +5,7 @@
 // modulo 3 picks the missing-value policy (error, fill, drop).
 // Checks: only hpt::Error escapes; a loaded dataset has non-empty, consistent,
 // finite splits (hpt::fuzz::checkDataset).
-#include "FuzzSupport.h"
+#include "FuzzDataset.h"
 
 #include <zlib.h>
 

@@ -5,7 +5,7 @@
 // the last one given. source=files, so the reader (not the synthetic twin) runs.
 // Checks: only hpt::Error escapes; a loaded dataset has non-empty, consistent,
 // finite splits (hpt::fuzz::checkDataset).
-#include "FuzzSupport.h"
+#include "FuzzDataset.h"
 
 namespace {
 const char* kFiles[] = {"VE_37_Collection.csv",   "VE_19_Collection.csv",    "TB_Diff_Collection.csv",

@@ -4,7 +4,7 @@
 // twin) runs; the input's length modulo 3 picks the missing-value policy.
 // Checks: only hpt::Error escapes; a loaded dataset has non-empty, consistent,
 // finite splits (hpt::fuzz::checkDataset).
-#include "FuzzSupport.h"
+#include "FuzzDataset.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     hpt::fuzz::pluginHost();

@@ -4,7 +4,7 @@
 // (error, fill, drop) so all three paths are fuzzed.
 // Checks: only hpt::Error escapes; a loaded dataset has non-empty, consistent,
 // finite train and test splits (hpt::fuzz::checkDataset).
-#include "FuzzSupport.h"
+#include "FuzzDataset.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     hpt::fuzz::pluginHost();

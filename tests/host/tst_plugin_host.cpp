@@ -1,6 +1,8 @@
 #include "plugin/PluginHost.h"
 
+#include <hpt/Dataset.h>
 #include <hpt/Error.h>
+#include <hpt/Model.h>
 
 #include <QtTest>
 
