@@ -4,7 +4,9 @@
 #include "lora/AdapterInjector.h"
 #include "plugin/PluginHost.h"
 
+#include <hpt/Dataset.h>
 #include <hpt/Error.h>
+#include <hpt/Model.h>
 
 #include <QFile>
 #include <algorithm>
